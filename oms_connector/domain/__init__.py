@@ -1,0 +1,1 @@
+"""The OMS billing rules: pure values and functions, standard library only."""

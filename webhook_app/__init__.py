@@ -1,0 +1,1 @@
+"""Flask app receiving Jira webhooks and serving statement pages."""
