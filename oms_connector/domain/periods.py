@@ -70,7 +70,9 @@ def period_index_at(plan: Plan, instant: datetime) -> int:
     local_day = instant.astimezone(plan.timezone).date()
     if local_day < plan.enrolled_on:
         return -1
-    months = (local_day.year - plan.enrolled_on.year) * 12 + local_day.month - plan.enrolled_on.month
+    months = (
+        (local_day.year - plan.enrolled_on.year) * 12 + local_day.month - plan.enrolled_on.month
+    )
     # The estimate is right or one too high (the anniversary of this month may lie ahead).
     if anniversary(plan.enrolled_on, months) > local_day:
         months -= 1

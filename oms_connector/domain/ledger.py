@@ -1,0 +1,148 @@
+"""What each period should bill in arrears, with the prepaid priority bank carried along.
+
+Billing is computed, never accumulated: the lines of a period are derived from the
+usage of every period up to it, so the same facts always give the same lines.
+Statements are assembled from these lines by ``statements.build_statement``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+from oms_connector.domain.lines import ZERO, Line, LineKind
+from oms_connector.domain.money import amount, round_hours
+from oms_connector.domain.periods import Period, period
+from oms_connector.domain.plans import Plan
+from oms_connector.domain.usage import Bucket, PeriodUsage
+
+
+class _Bank:
+    """The prepaid priority hours, drawn in period order; purchases never expire."""
+
+    def __init__(self, plan: Plan) -> None:
+        self._pending = sorted(plan.priority_bank, key=lambda purchase: purchase.purchased_on)
+        self.seconds = 0
+
+    def top_up(self, until: date) -> None:
+        """Add the purchases made before ``until`` (a period's exclusive end)."""
+        while self._pending and self._pending[0].purchased_on < until:
+            self.seconds += self._pending.pop(0).seconds
+
+    def draw(self, wanted: int) -> int:
+        drawn = min(self.seconds, wanted)
+        self.seconds -= drawn
+        return drawn
+
+
+def ledger(plan: Plan, usage: Mapping[int, PeriodUsage], through: int) -> dict[int, list[Line]]:
+    """The arrears lines that each period ``0..through`` should carry.
+
+    Periods are computed in order because the prepaid bank carries from one to the
+    next: within a period it pays priority work first, then out-of-term work, then
+    the overage (unless the plan keeps the bank for priority work only).
+    """
+    bank = _Bank(plan)
+    result: dict[int, list[Line]] = {}
+    for index in range(through + 1):
+        current = period(plan, index)
+        bank.top_up(current.end_date)
+        result[index] = _arrears(plan, current, usage.get(index, PeriodUsage(index)), bank)
+    return result
+
+
+def bank_balance_after(plan: Plan, usage: Mapping[int, PeriodUsage], index: int) -> int:
+    """Seconds left in the prepaid bank once period ``index``'s usage so far is drawn."""
+    bank = _Bank(plan)
+    for k in range(index + 1):
+        current = period(plan, k)
+        bank.top_up(current.end_date)
+        _arrears(plan, current, usage.get(k, PeriodUsage(k)), bank)
+    return bank.seconds
+
+
+def _arrears(plan: Plan, current: Period, used: PeriodUsage, bank: _Bank) -> list[Line]:
+    included = plan.seconds_per_month if plan.in_term(current.index) else 0
+    overage = max(0, used.oms.seconds - included)
+    overage_bank = bank if plan.overage_uses_priority_bank else None
+    priority = _charged(
+        plan,
+        current,
+        kind=LineKind.PRIORITY,
+        bucket=used.priority,
+        seconds=used.priority.seconds,
+        bank=bank,
+        description="Priority support",
+    )
+    outside = _charged(
+        plan,
+        current,
+        kind=LineKind.PRIORITY,
+        bucket=used.out_of_term,
+        seconds=used.out_of_term.seconds,
+        bank=bank,
+        description="OMS-classified work outside the plan's term, billed as priority support",
+    )
+    beyond = _charged(
+        plan,
+        current,
+        kind=LineKind.OVERAGE,
+        bucket=used.oms,
+        seconds=overage,
+        bank=overage_bank,
+        description=f"OMS work beyond the {round_hours(included)} h of the period",
+    )
+    lines = beyond + priority + outside
+    if plan.in_term(current.index):
+        lines.append(_expired(plan, current, max(0, included - used.oms.seconds)))
+    return lines
+
+
+def _charged(
+    plan: Plan,
+    current: Period,
+    *,
+    kind: LineKind,
+    bucket: Bucket,
+    seconds: int,
+    bank: _Bank | None,
+    description: str,
+) -> list[Line]:
+    drawn = bank.draw(seconds) if bank is not None else 0
+    parts = [
+        (drawn, ZERO, f"{description}, drawn from the prepaid priority bank"),
+        (seconds - drawn, plan.priority_rate, description),
+    ]
+    lines = []
+    for part_seconds, rate, text in parts:
+        if part_seconds <= 0:
+            continue
+        hours = round_hours(part_seconds, plan.rounding_increment)
+        lines.append(
+            Line(
+                kind=kind,
+                period_index=current.index,
+                period_start=current.start_date,
+                period_end=current.end_date,
+                hours=hours,
+                rate=rate,
+                amount=amount(hours, rate),
+                description=text,
+                issue_keys=tuple(sorted(bucket.issue_keys)),
+                worklog_ids=tuple(sorted(bucket.worklog_ids)),
+            )
+        )
+    return lines
+
+
+def _expired(plan: Plan, current: Period, seconds: int) -> Line:
+    return Line(
+        kind=LineKind.EXPIRED,
+        period_index=current.index,
+        period_start=current.start_date,
+        period_end=current.end_date,
+        hours=round_hours(seconds, plan.rounding_increment),
+        rate=ZERO,
+        amount=ZERO,
+        description="Unused OMS hours of the period, expired (not charged)",
+    )
