@@ -1,0 +1,55 @@
+"""Small builders for domain tests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from oms_connector.domain.classification import WorkType
+from oms_connector.domain.plans import BankPurchase, Plan
+from oms_connector.domain.usage import LoggedWork
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+def acme(**changes: object) -> Plan:
+    """Plan ``acme`` of BILLING_RULES.md section 7: 10 h, 3 months, enrolled 2026-01-31."""
+    fields: dict[str, object] = {
+        "id": "acme",
+        "customer": "Acme Corp",
+        "hours_per_month": Decimal(10),
+        "term_months": 3,
+        "enrolled_on": date(2026, 1, 31),
+        "timezone": NEW_YORK,
+    }
+    fields.update(changes)
+    return Plan(**fields)  # type: ignore[arg-type]
+
+
+def bank(*purchases: tuple[date, str]) -> tuple[BankPurchase, ...]:
+    return tuple(BankPurchase(day, Decimal(hours)) for day, hours in purchases)
+
+
+_counter = iter(range(10_000, 10_000_000))
+
+
+def work(
+    started: datetime,
+    hours: int = 0,
+    minutes: int = 0,
+    work_type: WorkType = WorkType.OMS,
+    issue_key: str = "ACME-1",
+    worklog_id: str | None = None,
+) -> LoggedWork:
+    return LoggedWork(
+        worklog_id=worklog_id or str(next(_counter)),
+        issue_key=issue_key,
+        work_type=work_type,
+        started=started,
+        seconds=int(timedelta(hours=hours, minutes=minutes).total_seconds()),
+    )
+
+
+def ny(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK)
