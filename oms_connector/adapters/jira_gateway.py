@@ -1,0 +1,503 @@
+"""The one module that talks to Jira, through the ``jira`` package's client and session.
+
+The package has no wrappers for the incremental worklog endpoints, ``search/jql`` by
+token, or bulk fetch, and its wrappers elsewhere fetch ``*all`` fields and return
+resource objects; so every call goes through the client's own session and URL
+builder, here, in ``_send``. The package's retries are switched off
+(``max_retries=0``) so that retrying is decided in one place, with an injectable
+clock: 429 and 503 wait as long as ``Retry-After`` says (capped); other 5xx,
+timeouts and connection errors back off exponentially with jitter. Jira's errors
+become this module's exceptions exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random as random_module
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import jira
+import requests
+from jira.exceptions import JIRAError
+from jira.resilientsession import parse_error_msg
+
+from oms_connector.adapters.jira_payloads import (
+    CLASSIFICATION_FIELDS,
+    BulkFetchPayload,
+    ChangedWorklogsPayload,
+    FieldPayload,
+    IssueFieldIds,
+    IssuePayload,
+    MyselfPayload,
+    PayloadError,
+    SearchPagePayload,
+    document_text,
+    parse,
+    parse_field_list,
+    parse_worklog_list,
+)
+from oms_connector.domain.classification import IssueSnapshot
+from oms_connector.domain.worklogs import Worklog
+
+LOG = logging.getLogger(__name__)
+
+WORKLOG_IDS_PER_CALL = 1000
+ISSUES_PER_BULK_FETCH = 100
+ISSUES_PER_SEARCH_PAGE = 100
+
+Json = Any
+"""Decoded JSON as ``json.loads`` returns it; the payload models give it a shape."""
+
+
+class Deployment(StrEnum):
+    CLOUD = "cloud"
+    DATA_CENTER = "data_center"
+
+
+class JiraError(Exception):
+    """Anything that went wrong talking to Jira."""
+
+
+class JiraAuthError(JiraError):
+    """Jira refused the credentials (401) or the permission (403): retrying cannot help."""
+
+
+class JiraUnavailable(JiraError):  # noqa: N818 (the name says what the caller needs to know)
+    """Jira kept failing (429, 5xx, timeouts, connection errors) after every retry."""
+
+
+class JiraRequestError(JiraError):
+    """Jira rejected a request (4xx other than 401/403/429)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class JiraResponseError(JiraError):
+    """Jira answered with something that is not what its API describes."""
+
+
+@dataclass(frozen=True)
+class JiraConnection:
+    url: str
+    user: str
+    token: str = field(repr=False)
+    deployment: Deployment = Deployment.CLOUD
+    timeout_seconds: float = 30.0
+
+    @property
+    def api_version(self) -> str:
+        return "3" if self.deployment is Deployment.CLOUD else "2"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 6
+    """Tries per request, the first included."""
+    backoff_base_seconds: float = 1.0
+    backoff_cap_seconds: float = 60.0
+    retry_after_cap_seconds: float = 300.0
+
+    def backoff(self, attempt: int, draw: float) -> float:
+        """Exponential in ``attempt`` (1-based), capped, scaled into [50 %, 100 %) by ``draw``."""
+        ceiling = min(self.backoff_cap_seconds, self.backoff_base_seconds * 2.0 ** (attempt - 1))
+        return ceiling * (0.5 + 0.5 * draw)
+
+    def retry_after(self, header: str | None) -> float | None:
+        if header is None:
+            return None
+        try:
+            seconds = float(header.strip())
+        except ValueError:
+            return None  # an HTTP date: fall back to backoff rather than trust our clock
+        return min(max(seconds, 0.0), self.retry_after_cap_seconds)
+
+
+@dataclass(frozen=True)
+class Change:
+    worklog_id: str
+    updated: datetime
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    changes: tuple[Change, ...]
+    until: datetime | None
+
+
+@dataclass(frozen=True)
+class IssueRecord:
+    snapshot: IssueSnapshot
+    updated: datetime | None
+
+
+def build_client(connection: JiraConnection) -> jira.JIRA:
+    """A ``jira.JIRA`` that never calls Jira by itself and never retries by itself."""
+    options = {"rest_api_version": connection.api_version, "check_update": False}
+    auth: dict[str, Any] = (
+        {"basic_auth": (connection.user, connection.token)}
+        if connection.deployment is Deployment.CLOUD
+        else {"token_auth": connection.token}
+    )
+    return jira.JIRA(
+        connection.url,
+        options=options,
+        get_server_info=False,
+        max_retries=0,
+        timeout=connection.timeout_seconds,
+        **auth,
+    )
+
+
+class JiraRestGateway:
+    """Implements the services' ``JiraGateway`` port over REST v3 (Cloud) or v2 (Data Center)."""
+
+    def __init__(
+        self,
+        connection: JiraConnection,
+        *,
+        field_ids: IssueFieldIds | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: Callable[[], float] = random_module.random,
+        client: jira.JIRA | None = None,
+    ) -> None:
+        self._connection = connection
+        self._field_ids = field_ids or IssueFieldIds()
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
+        self._random = random
+        self._client = client if client is not None else build_client(connection)
+        self._timezone: tuple[ZoneInfo | None] | None = None
+
+    def close(self) -> None:
+        self._client.close()  # type: ignore[no-untyped-call]
+
+    @property
+    def _cloud(self) -> bool:
+        return self._connection.deployment is Deployment.CLOUD
+
+    @property
+    def _issue_fields(self) -> list[str]:
+        return [*CLASSIFICATION_FIELDS, *self._field_ids.requested()]
+
+    # -- worklogs ---------------------------------------------------------------------------
+
+    def worklog_changes(self, since: datetime) -> Iterator[ChangePage]:
+        return self._changed_worklogs("worklog/updated", since)
+
+    def worklog_deletions(self, since: datetime) -> Iterator[ChangePage]:
+        return self._changed_worklogs("worklog/deleted", since)
+
+    def _changed_worklogs(self, path: str, since: datetime) -> Iterator[ChangePage]:
+        since_ms = _epoch_ms(since)
+        while True:
+            data = self._send("GET", path, params={"since": since_ms})
+            page = self._parse(ChangedWorklogsPayload, data, f"{path} page")
+            yield ChangePage(
+                changes=tuple(Change(v.worklog_id, v.updated) for v in page.values),
+                until=page.until_time,
+            )
+            if page.last_page:
+                return
+            next_since = _next_since(page)
+            if next_since is None or next_since <= since_ms:
+                raise JiraResponseError(
+                    f"Jira's {path} page after since={since_ms} is not the last page "
+                    f"but does not move on (nextPage {page.next_page!r}, until {page.until!r})"
+                )
+            since_ms = next_since
+
+    def worklogs(self, ids: Sequence[str]) -> list[Worklog]:
+        numeric = list(dict.fromkeys(_numeric_id(i) for i in ids))
+        found: list[Worklog] = []
+        for start in range(0, len(numeric), WORKLOG_IDS_PER_CALL):
+            chunk = numeric[start : start + WORKLOG_IDS_PER_CALL]
+            data = self._send("POST", "worklog/list", body={"ids": chunk})
+            try:
+                payloads = parse_worklog_list(data, "worklog/list answer")
+            except PayloadError as exc:
+                raise JiraResponseError(str(exc)) from exc
+            found.extend(p.to_worklog() for p in payloads)
+        return found
+
+    # -- issues -----------------------------------------------------------------------------
+
+    def search_issues(self, jql: str) -> Iterator[list[IssueRecord]]:
+        if self._cloud:
+            return self._search_by_token(jql)
+        return self._search_by_offset(jql, validate="strict")
+
+    def _search_by_token(self, jql: str) -> Iterator[list[IssueRecord]]:
+        token: str | None = None
+        seen: set[str] = set()
+        while True:
+            body: dict[str, Json] = {
+                "jql": jql,
+                "fields": self._issue_fields,
+                "maxResults": ISSUES_PER_SEARCH_PAGE,
+            }
+            if token is not None:
+                body["nextPageToken"] = token
+            data = self._send("POST", "search/jql", body=body)
+            page = self._parse(SearchPagePayload, data, "search/jql page")
+            yield self._records(page.issues)
+            token = page.next_page_token
+            if token is None or page.is_last is True:
+                return
+            if token in seen:
+                raise JiraResponseError(f"Jira's search/jql repeated the page token {token!r}")
+            seen.add(token)
+
+    def _search_by_offset(self, jql: str, validate: str) -> Iterator[list[IssueRecord]]:
+        start = 0
+        while True:
+            body: dict[str, Json] = {
+                "jql": jql,
+                "fields": self._issue_fields,
+                "startAt": start,
+                "maxResults": ISSUES_PER_SEARCH_PAGE,
+                "validateQuery": validate,
+            }
+            page = self._parse(SearchPagePayload, self._send("POST", "search", body=body), "search")
+            yield self._records(page.issues)
+            start += len(page.issues)
+            if not page.issues or page.total is None or start >= page.total:
+                return
+
+    def issues(self, ids: Sequence[str]) -> list[IssueRecord]:
+        wanted = list(dict.fromkeys(ids))
+        found: list[IssueRecord] = []
+        for start in range(0, len(wanted), ISSUES_PER_BULK_FETCH):
+            chunk = wanted[start : start + ISSUES_PER_BULK_FETCH]
+            if self._cloud:
+                body = {"issueIdsOrKeys": chunk, "fields": self._issue_fields}
+                data = self._send("POST", "issue/bulkfetch", body=body)
+                found.extend(self._records(self._parse(BulkFetchPayload, data, "bulkfetch").issues))
+            else:
+                jql = f"issue in ({', '.join(_jql_quote(i) for i in chunk)})"
+                for page in self._search_by_offset(jql, validate="warn"):
+                    found.extend(page)
+        return found
+
+    def _records(self, issues: Sequence[IssuePayload]) -> list[IssueRecord]:
+        return [IssueRecord(i.to_snapshot(self._field_ids), i.updated) for i in issues]
+
+    # -- account and fields -----------------------------------------------------------------
+
+    def user_timezone(self) -> ZoneInfo | None:
+        if self._timezone is None:
+            me = self._parse(MyselfPayload, self._send("GET", "myself"), "myself")
+            self._timezone = (_zone(me.time_zone),)
+        return self._timezone[0]
+
+    def fields(self) -> list[FieldPayload]:
+        try:
+            return parse_field_list(self._send("GET", "field"), "field list")
+        except PayloadError as exc:
+            raise JiraResponseError(str(exc)) from exc
+
+    # -- write-back -------------------------------------------------------------------------
+
+    def set_issue_property(self, issue: str, key: str, value: Json) -> None:
+        self._send("PUT", f"issue/{_segment(issue)}/properties/{_segment(key)}", body=value)
+
+    def change_labels(
+        self, issue: str, add: Sequence[str] = (), remove: Sequence[str] = ()
+    ) -> None:
+        operations = [{"add": label} for label in add] + [{"remove": label} for label in remove]
+        if operations:
+            body = {"update": {"labels": operations}}
+            self._send("PUT", f"issue/{_segment(issue)}", body=body)
+
+    def add_comment(self, issue: str, body: str | Mapping[str, Json]) -> None:
+        if self._cloud:
+            document = text_document(body) if isinstance(body, str) else dict(body)
+            payload: dict[str, Json] = {"body": document}
+        else:
+            payload = {"body": body if isinstance(body, str) else _document_plain(body)}
+        self._send("POST", f"issue/{_segment(issue)}/comment", body=payload)
+
+    def set_fields(self, issue: str, fields: Mapping[str, Json]) -> None:
+        self._send("PUT", f"issue/{_segment(issue)}", body={"fields": dict(fields)})
+
+    # -- transport --------------------------------------------------------------------------
+
+    def _parse(self, model: type[Any], data: Json, what: str) -> Any:
+        try:
+            return parse(model, data, what)
+        except PayloadError as exc:
+            raise JiraResponseError(str(exc)) from exc
+
+    def _send(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Json] | None = None,
+        body: Json = None,
+    ) -> Json:
+        url = self._client._get_url(path)
+        kwargs: dict[str, Any] = {"params": dict(params or {})}
+        if body is not None:
+            kwargs["data"] = json.dumps(body)
+        last = ""
+        for attempt in range(1, self._retry.attempts + 1):
+            try:
+                response = self._client._session.request(method, url, **kwargs)
+            except JIRAError as exc:
+                delay, last = self._after_refusal(exc, method, path, attempt)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                delay = self._retry.backoff(attempt, self._random())
+                last = f"{type(exc).__name__}"
+            else:
+                return _decode(response, method, path)
+            if attempt == self._retry.attempts:
+                break
+            LOG.warning(
+                "Jira %s %s failed (%s); retry %d of %d in %.1f s",
+                method,
+                path,
+                last,
+                attempt,
+                self._retry.attempts - 1,
+                delay,
+            )
+            self._sleep(delay)
+        raise JiraUnavailable(
+            f"Jira at {self._connection.url} did not answer {method} {path} after "
+            f"{self._retry.attempts} attempts (last: {last})"
+        )
+
+    def _after_refusal(
+        self, exc: JIRAError, method: str, path: str, attempt: int
+    ) -> tuple[float, str]:
+        """The delay before retrying a refused request, or the exception that ends it."""
+        status = exc.status_code
+        response = exc.response
+        where = f"{method} {path}"
+        if status == 401:
+            raise JiraAuthError(
+                f"Jira at {self._connection.url} refused the credentials of "
+                f"{self._connection.user} (401). Check the user and its "
+                f"{'API token' if self._cloud else 'personal access token'}."
+            ) from exc
+        if status == 403:
+            raise JiraAuthError(
+                f"Jira at {self._connection.url} denied {self._connection.user} "
+                f"permission for {where} (403): {_jira_message(response)}"
+            ) from exc
+        if status in (429, 503):
+            header = response.headers.get("Retry-After") if response is not None else None
+            told = self._retry.retry_after(header)
+            if told is not None:
+                return told, f"{status}, Retry-After {header}"
+            return self._retry.backoff(attempt, self._random()), str(status)
+        if status is None or status >= 500:
+            return self._retry.backoff(attempt, self._random()), str(status)
+        raise JiraRequestError(
+            f"Jira at {self._connection.url} rejected {where} ({status}): "
+            f"{_jira_message(response)}",
+            status,
+        ) from exc
+
+
+def text_document(text: str) -> dict[str, Json]:
+    """Plain text as an Atlassian Document: one paragraph per blank-line-separated block."""
+    paragraphs = []
+    for block in text.split("\n\n"):
+        lines = [line for line in block.split("\n") if line]
+        content: list[dict[str, Json]] = []
+        for line in lines:
+            if content:
+                content.append({"type": "hardBreak"})
+            content.append({"type": "text", "text": line})
+        if content:
+            paragraphs.append({"type": "paragraph", "content": content})
+    return {"type": "doc", "version": 1, "content": paragraphs}
+
+
+def _document_plain(document: Mapping[str, Json]) -> str:
+    return document_text(dict(document))
+
+
+def resolve_field_id(fields: Sequence[FieldPayload], name_or_id: str) -> str:
+    """A configured field, given by id (``customfield_10010``), key or name, as its id."""
+    for f in fields:
+        if name_or_id in (f.id, f.key):
+            return f.id
+    matches = [f.id for f in fields if f.name.casefold() == name_or_id.casefold()]
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise JiraRequestError(f"Jira has no field named {name_or_id!r}", 404)
+    raise JiraRequestError(
+        f"Jira has several fields named {name_or_id!r} ({', '.join(matches)}): configure the id",
+        409,
+    )
+
+
+def _decode(response: requests.Response, method: str, path: str) -> Json:
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise JiraResponseError(
+            f"Jira answered {method} {path} with {response.status_code} but not JSON"
+        ) from exc
+
+
+def _jira_message(response: requests.Response | None) -> str:
+    if response is None:
+        return "no response"
+    return parse_error_msg(response) or response.reason or "no message"
+
+
+def _epoch_ms(instant: datetime) -> int:
+    if instant.tzinfo is None:
+        raise ValueError(f"{instant!r} has no time zone")
+    return int(instant.timestamp() * 1000)
+
+
+def _next_since(page: ChangedWorklogsPayload) -> int | None:
+    if page.next_page:
+        values = parse_qs(urlsplit(page.next_page).query).get("since")
+        if values and values[0].isdigit():
+            return int(values[0])
+    return page.until
+
+
+def _numeric_id(worklog_id: str) -> int:
+    if not worklog_id.isdigit():
+        raise ValueError(f"worklog id {worklog_id!r} is not a Jira worklog id")
+    return int(worklog_id)
+
+
+def _segment(value: str) -> str:
+    if not value:
+        raise ValueError("an issue id, key or property key must not be empty")
+    return quote(value, safe="")
+
+
+def _jql_quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        LOG.warning("Jira reports an unknown time zone %r for the connector's account", name)
+        return None
