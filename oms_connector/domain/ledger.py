@@ -8,6 +8,7 @@ Statements are assembled from these lines by ``statements.build_statement``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 
 from oms_connector.domain.lines import ZERO, Line, LineKind
@@ -35,6 +36,32 @@ class _Bank:
         return drawn
 
 
+@dataclass(frozen=True)
+class PeriodTotals:
+    """The section 4 quantities of one period, in seconds."""
+
+    allotment: int
+    oms_used: int
+    included: int
+    overage: int
+    expired: int
+    priority: int
+    """Priority work plus OMS-classified work outside the term."""
+
+
+def period_totals(plan: Plan, used: PeriodUsage) -> PeriodTotals:
+    allotment = plan.seconds_per_month if plan.in_term(used.index) else 0
+    oms_used = used.oms.seconds
+    return PeriodTotals(
+        allotment=allotment,
+        oms_used=oms_used,
+        included=min(oms_used, allotment),
+        overage=max(0, oms_used - allotment),
+        expired=max(0, allotment - oms_used),
+        priority=used.priority.seconds + used.out_of_term.seconds,
+    )
+
+
 def ledger(plan: Plan, usage: Mapping[int, PeriodUsage], through: int) -> dict[int, list[Line]]:
     """The arrears lines that each period ``0..through`` should carry.
 
@@ -42,28 +69,28 @@ def ledger(plan: Plan, usage: Mapping[int, PeriodUsage], through: int) -> dict[i
     next: within a period it pays priority work first, then out-of-term work, then
     the overage (unless the plan keeps the bank for priority work only).
     """
+    return _walk(plan, usage, through)[0]
+
+
+def bank_balance_after(plan: Plan, usage: Mapping[int, PeriodUsage], index: int) -> int:
+    """Seconds left in the prepaid bank once period ``index``'s usage so far is drawn."""
+    return _walk(plan, usage, index)[1].seconds
+
+
+def _walk(
+    plan: Plan, usage: Mapping[int, PeriodUsage], through: int
+) -> tuple[dict[int, list[Line]], _Bank]:
     bank = _Bank(plan)
     result: dict[int, list[Line]] = {}
     for index in range(through + 1):
         current = period(plan, index)
         bank.top_up(current.end_date)
         result[index] = _arrears(plan, current, usage.get(index, PeriodUsage(index)), bank)
-    return result
-
-
-def bank_balance_after(plan: Plan, usage: Mapping[int, PeriodUsage], index: int) -> int:
-    """Seconds left in the prepaid bank once period ``index``'s usage so far is drawn."""
-    bank = _Bank(plan)
-    for k in range(index + 1):
-        current = period(plan, k)
-        bank.top_up(current.end_date)
-        _arrears(plan, current, usage.get(k, PeriodUsage(k)), bank)
-    return bank.seconds
+    return result, bank
 
 
 def _arrears(plan: Plan, current: Period, used: PeriodUsage, bank: _Bank) -> list[Line]:
-    included = plan.seconds_per_month if plan.in_term(current.index) else 0
-    overage = max(0, used.oms.seconds - included)
+    totals = period_totals(plan, used)
     overage_bank = bank if plan.overage_uses_priority_bank else None
     priority = _charged(
         plan,
@@ -88,13 +115,13 @@ def _arrears(plan: Plan, current: Period, used: PeriodUsage, bank: _Bank) -> lis
         current,
         kind=LineKind.OVERAGE,
         bucket=used.oms,
-        seconds=overage,
+        seconds=totals.overage,
         bank=overage_bank,
-        description=f"OMS work beyond the {round_hours(included)} h of the period",
+        description=f"OMS work beyond the {round_hours(totals.allotment)} h of the period",
     )
     lines = beyond + priority + outside
     if plan.in_term(current.index):
-        lines.append(_expired(plan, current, max(0, included - used.oms.seconds)))
+        lines.append(_expired(plan, current, totals.expired))
     return lines
 
 
