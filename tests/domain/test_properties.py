@@ -18,7 +18,6 @@ from oms_connector.domain.plans import BankPurchase, Plan
 from oms_connector.domain.statements import Statement, build_statement
 from oms_connector.domain.usage import LoggedWork, PeriodUsage, usage_by_period
 
-
 ZONES = ["America/New_York", "Europe/Paris", "Australia/Sydney", "UTC", "Asia/Kolkata"]
 
 
