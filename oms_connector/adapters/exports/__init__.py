@@ -1,0 +1,1 @@
+"""Writers that turn closed statements into files accounting and clients read."""
