@@ -1,0 +1,128 @@
+"""The event inbox: raw bodies stored first, claimed under a lease, finished or parked."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, or_, select, update
+
+from oms_connector.adapters.sql.schema import inbox
+from oms_connector.adapters.sql.upsert import insert_on_conflict
+from oms_connector.services.ports import InboxEvent, InboxStatus
+
+
+class SqlInboxRepository:
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+
+    def add(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
+        values = {
+            "dedup_key": dedup_key,
+            "event": event,
+            "body": body,
+            "received_at": received_at,
+            "status": InboxStatus.PENDING.value,
+            "attempts": 0,
+            "available_at": received_at,
+        }
+        statement = insert_on_conflict(self._connection, inbox, values)
+        insert = statement.on_conflict_do_nothing(index_elements=[inbox.c.dedup_key])
+        return self._connection.execute(insert.returning(inbox.c.id)).first() is not None
+
+    def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[InboxEvent]:
+        # SKIP LOCKED lets PostgreSQL workers pass over rows another worker is claiming;
+        # SQLite renders no FOR UPDATE and relies on BEGIN IMMEDIATE (one writer).
+        due = (
+            select(inbox.c.id)
+            .where(
+                inbox.c.status == InboxStatus.PENDING.value,
+                inbox.c.available_at <= now,
+                or_(inbox.c.claimed_at.is_(None), inbox.c.claimed_at <= now - lease),
+            )
+            .order_by(inbox.c.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        claim = (
+            update(inbox)
+            .where(inbox.c.id.in_(due.scalar_subquery()))
+            .values(claimed_at=now, claimed_by=worker, attempts=inbox.c.attempts + 1)
+            .returning(*inbox.c)
+        )
+        rows = self._connection.execute(claim).all()
+        return sorted((_event(row) for row in rows), key=lambda event: event.id)
+
+    def finish(self, event_id: int, worker: str, now: datetime) -> bool:
+        done = (
+            update(inbox)
+            .where(*self._held(event_id, worker))
+            .values(status=InboxStatus.DONE.value, processed_at=now, last_error=None)
+        )
+        return self._connection.execute(done).rowcount == 1
+
+    def fail(
+        self, event_id: int, worker: str, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        status = InboxStatus.PENDING if retry_at is not None else InboxStatus.FAILED
+        failed = (
+            update(inbox)
+            .where(*self._held(event_id, worker))
+            .values(
+                status=status.value,
+                last_error=error,
+                available_at=retry_at or now,
+                claimed_at=None,
+                claimed_by=None,
+            )
+        )
+        self._connection.execute(failed)
+
+    @staticmethod
+    def _held(event_id: int, worker: str) -> tuple[Any, ...]:
+        return (
+            inbox.c.id == event_id,
+            inbox.c.claimed_by == worker,
+            inbox.c.status == InboxStatus.PENDING.value,
+        )
+
+    def get(self, event_id: int) -> InboxEvent | None:
+        row = self._connection.execute(select(inbox).where(inbox.c.id == event_id)).first()
+        return None if row is None else _event(row)
+
+    def parked(self) -> list[InboxEvent]:
+        query = select(inbox).where(inbox.c.status == InboxStatus.FAILED.value).order_by(inbox.c.id)
+        return [_event(row) for row in self._connection.execute(query)]
+
+    def requeue(self, event_id: int, now: datetime) -> bool:
+        again = (
+            update(inbox)
+            .where(inbox.c.id == event_id, inbox.c.status == InboxStatus.FAILED.value)
+            .values(
+                status=InboxStatus.PENDING.value,
+                attempts=0,
+                available_at=now,
+                claimed_at=None,
+                claimed_by=None,
+            )
+        )
+        return self._connection.execute(again).rowcount == 1
+
+    def counts(self) -> dict[InboxStatus, int]:
+        query = select(inbox.c.status, func.count()).group_by(inbox.c.status)
+        found = {InboxStatus(status): count for status, count in self._connection.execute(query)}
+        return {status: found.get(status, 0) for status in InboxStatus}
+
+
+def _event(row: Row[Any]) -> InboxEvent:
+    return InboxEvent(
+        id=row.id,
+        dedup_key=row.dedup_key,
+        event=row.event,
+        body=bytes(row.body),
+        received_at=row.received_at,
+        status=InboxStatus(row.status),
+        attempts=row.attempts,
+        last_error=row.last_error,
+        processed_at=row.processed_at,
+    )

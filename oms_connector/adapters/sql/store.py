@@ -1,0 +1,65 @@
+"""The SQL store: a unit of work is one connection and one transaction over every repository."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine
+
+from oms_connector.adapters.sql.checkpoints import SqlCheckpointRepository
+from oms_connector.adapters.sql.inbox import SqlInboxRepository
+from oms_connector.adapters.sql.issues import SqlIssueRepository
+from oms_connector.adapters.sql.statements import SqlStatementRepository
+from oms_connector.adapters.sql.worklogs import SqlWorklogRepository
+from oms_connector.adapters.sql.writebacks import SqlWritebackRepository
+
+
+class SqlUnitOfWork:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._connection: Connection | None = None
+
+    def __enter__(self) -> Self:
+        connection = self._engine.connect()
+        self._connection = connection
+        self.issues = SqlIssueRepository(connection)
+        self.worklogs = SqlWorklogRepository(connection)
+        self.inbox = SqlInboxRepository(connection)
+        self.checkpoints = SqlCheckpointRepository(connection)
+        self.statements = SqlStatementRepository(connection)
+        self.writebacks = SqlWritebackRepository(connection)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.rollback()
+            connection.close()
+
+    def commit(self) -> None:
+        self._active().commit()
+
+    def rollback(self) -> None:
+        self._active().rollback()
+
+    def _active(self) -> Connection:
+        if self._connection is None:
+            raise RuntimeError("the unit of work is not open (use it in a with block)")
+        return self._connection
+
+
+class SqlStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def unit_of_work(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,239 @@
+"""What the services need from the outside world: the store, the clock, the event parser.
+
+Services depend on these protocols only; ``bootstrap`` plugs in the concrete adapters
+(the SQL store, the payload parser) and tests plug in small fakes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from types import TracebackType
+from typing import Protocol, Self
+
+from oms_connector.domain.classification import IssueSnapshot, WorkType
+from oms_connector.domain.lines import Line
+from oms_connector.domain.statements import Statement
+from oms_connector.domain.usage import LoggedWork
+from oms_connector.domain.worklogs import Worklog
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+# --- facts -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssueFact:
+    """What Jira says about an issue at its ``updated`` time (``deleted`` for a deletion)."""
+
+    snapshot: IssueSnapshot
+    updated: datetime
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class StoredIssue:
+    """An issue as stored: its snapshot and the classification decided for it.
+
+    ``work_type`` is ``None`` only for issues kept without a plan (never written by ingest).
+    """
+
+    snapshot: IssueSnapshot
+    updated: datetime
+    work_type: WorkType | None
+    reason: str
+    overridden: bool
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class EventFacts:
+    """The facts one webhook body carries; empty for an event the connector does not use."""
+
+    issues: tuple[IssueFact, ...] = ()
+    worklogs: tuple[Worklog, ...] = ()
+
+
+class UnusableEventError(ValueError):
+    """A stored body that no retry will ever make usable (not JSON, unknown shape)."""
+
+
+class EventParser(Protocol):
+    def parse(self, body: bytes) -> EventFacts:
+        """The facts in a raw webhook body.
+
+        Raises ``UnusableEventError`` for a body that it can never use.
+        """
+        ...
+
+
+# --- inbox -----------------------------------------------------------------------------
+
+
+class InboxStatus(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+    """Parked after the maximum number of attempts; replayed only on request."""
+
+
+@dataclass(frozen=True)
+class InboxEvent:
+    id: int
+    dedup_key: str
+    event: str
+    body: bytes
+    received_at: datetime
+    status: InboxStatus
+    attempts: int
+    last_error: str | None = None
+    processed_at: datetime | None = None
+
+
+# --- repositories ----------------------------------------------------------------------
+
+
+class IssueRepository(Protocol):
+    def save_if_not_older(self, issue: StoredIssue, stored_at: datetime) -> bool:
+        """Store ``issue`` unless the stored version is newer or deleted; atomically.
+
+        Returns whether it was written. The same fact twice writes the same values.
+        """
+        ...
+
+    def get(self, issue_id: str) -> StoredIssue | None: ...
+
+
+class WorklogRepository(Protocol):
+    def save_if_supersedes(self, worklog: Worklog, stored_at: datetime) -> bool:
+        """Store ``worklog`` when nothing is stored under its id or when it supersedes
+        the stored version (``domain.worklogs.supersedes``); atomically, race-safe.
+
+        A tombstone keeps the last live values and only marks them deleted.
+        Returns whether anything was written.
+        """
+        ...
+
+    def get(self, worklog_id: str) -> Worklog | None: ...
+
+    def logged_work(self, project_keys: Sequence[str]) -> Iterator[LoggedWork]:
+        """Live worklogs on live, classified issues of these projects, with their work type."""
+        ...
+
+
+class InboxRepository(Protocol):
+    def add(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
+        """Store a raw event unless one with the same key is stored; whether it was new."""
+        ...
+
+    def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[InboxEvent]:
+        """Pending events that are due and not held by a live lease, now held by ``worker``.
+
+        Each claim counts as an attempt, so an event that keeps crashing its worker
+        is parked in the end too.
+        """
+        ...
+
+    def finish(self, event_id: int, worker: str, now: datetime) -> bool:
+        """Mark a claimed event done; False if ``worker`` no longer holds it."""
+        ...
+
+    def fail(
+        self, event_id: int, worker: str, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        """Record a failure; the event is due again at ``retry_at``, or parked when None."""
+        ...
+
+    def get(self, event_id: int) -> InboxEvent | None: ...
+
+    def parked(self) -> list[InboxEvent]: ...
+
+    def requeue(self, event_id: int, now: datetime) -> bool:
+        """Make a parked event pending again with fresh attempts; whether it was parked."""
+        ...
+
+    def counts(self) -> dict[InboxStatus, int]: ...
+
+
+class CheckpointRepository(Protocol):
+    def get(self, name: str) -> str | None: ...
+
+    def set(self, name: str, checkpoint: str, now: datetime) -> None: ...
+
+
+class StatementRepository(Protocol):
+    def add(self, statement: Statement, created_at: datetime) -> bool:
+        """Write a statement and its lines; False (and nothing written) if it exists already."""
+        ...
+
+    def written_indexes(self, plan_id: str) -> set[int]: ...
+
+    def billed_lines(self, plan_id: str) -> list[Line]:
+        """Every line of every statement written for the plan, in statement order."""
+        ...
+
+    def list(self, plan_id: str | None = None) -> list[Statement]: ...
+
+
+@dataclass(frozen=True)
+class Writeback:
+    issue_id: str
+    target: str
+    value: str
+    value_hash: str
+    sent_at: datetime
+
+
+class WritebackRepository(Protocol):
+    def last(self, issue_id: str, target: str) -> Writeback | None: ...
+
+    def record(self, issue_id: str, target: str, value: str, sent_at: datetime) -> Writeback: ...
+
+
+# --- unit of work ----------------------------------------------------------------------
+
+
+class UnitOfWork(Protocol):
+    """One transaction over every repository; rolled back on exit unless committed."""
+
+    @property
+    def issues(self) -> IssueRepository: ...
+
+    @property
+    def worklogs(self) -> WorklogRepository: ...
+
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+    @property
+    def checkpoints(self) -> CheckpointRepository: ...
+
+    @property
+    def statements(self) -> StatementRepository: ...
+
+    @property
+    def writebacks(self) -> WritebackRepository: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+class Store(Protocol):
+    def unit_of_work(self) -> UnitOfWork: ...

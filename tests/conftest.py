@@ -1,0 +1,79 @@
+"""Shared fixtures: a database URL for each backend, and a migrated store on it.
+
+PostgreSQL variants run when ``OMS_TEST_DATABASE_URL`` is set. Without it they are
+skipped on a workstation but fail under CI (env ``CI`` set): CI must never skip them.
+Each PostgreSQL test gets a schema of its own, dropped afterwards, so tests running
+side by side in the same database never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from oms_connector.adapters.sql.engine import create_store_engine, upgrade
+from oms_connector.adapters.sql.store import SqlStore
+
+POSTGRES_URL_ENV = "OMS_TEST_DATABASE_URL"
+
+
+def _postgres_base_url() -> str:
+    url = os.environ.get(POSTGRES_URL_ENV)
+    if url:
+        return url
+    if os.environ.get("CI"):
+        pytest.fail(f"{POSTGRES_URL_ENV} is not set: PostgreSQL tests must run in CI")
+    pytest.skip(f"{POSTGRES_URL_ENV} is not set")
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL URL whose ``search_path`` is a fresh, empty schema."""
+    base = _postgres_base_url()
+    schema = f"test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base)
+    try:
+        with admin.begin() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url = make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        yield url.render_as_string(hide_password=False)
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    finally:
+        admin.dispose()
+
+
+def _sqlite_url(directory: Path) -> str:
+    return f"sqlite:///{directory / 'oms.sqlite3'}"
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+    ]
+)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database: a SQLite file, then (as a second parameter) a PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield _sqlite_url(tmp_path)
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def sql_store(database_url: str) -> Iterator[SqlStore]:
+    """The SQL store on a freshly migrated database of each backend."""
+    engine = create_store_engine(database_url)
+    upgrade(engine)
+    store = SqlStore(engine)
+    try:
+        yield store
+    finally:
+        store.close()
