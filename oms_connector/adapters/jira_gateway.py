@@ -137,7 +137,7 @@ class ChangePage:
 @dataclass(frozen=True)
 class IssueRecord:
     snapshot: IssueSnapshot
-    updated: datetime | None
+    updated: datetime
 
 
 def build_client(connection: JiraConnection) -> jira.JIRA:
@@ -290,7 +290,12 @@ class JiraRestGateway:
         return found
 
     def _records(self, issues: Sequence[IssuePayload]) -> list[IssueRecord]:
-        return [IssueRecord(i.to_snapshot(self._field_ids), i.updated) for i in issues]
+        records = []
+        for issue in issues:
+            if issue.updated is None:
+                raise JiraResponseError(f"Jira returned issue {issue.key} without its updated time")
+            records.append(IssueRecord(issue.to_snapshot(self._field_ids), issue.updated))
+        return records
 
     # -- account and fields -----------------------------------------------------------------
 
