@@ -1,7 +1,53 @@
-"""The ``oms-connector`` command."""
+"""The ``oms-connector`` command.
+
+Subcommands live in ``oms_connector/commands/<group>.py``; list a new module in
+``COMMAND_MODULES``. The configuration is loaded once, here, before a handler runs: a
+bad file prints one line per problem, prefixed by its path, and exits with status 2.
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from collections.abc import Sequence
 
-def main(argv: list[str] | None = None) -> int:
-    raise SystemExit("not yet")
+from oms_connector import __version__
+from oms_connector.commands import EXIT_USAGE, Command, CommandModule, plans
+from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path, load_settings
+
+COMMAND_MODULES: tuple[CommandModule, ...] = (plans,)
+"""Every command group, in the order ``--help`` lists them."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="oms-connector",
+        description="Jira connector for the OMS monthly support plan.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help=f"configuration file (default: ${CONFIG_PATH_VARIABLE}, else ./config.yaml)",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(title="commands", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    command: Command | None = getattr(args, "command", None)
+    if command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    path = config_path(args.config)
+    try:
+        settings = load_settings(path) if command.needs_settings else None
+        return command.run(args, settings)
+    except ConfigError as error:
+        for problem in error.problems:
+            print(f"{path}: {problem}", file=sys.stderr)
+        return EXIT_USAGE

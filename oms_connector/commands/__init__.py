@@ -1,0 +1,102 @@
+"""Subcommands of ``oms-connector``.
+
+Each module here exposes ``register(subparsers) -> None`` and is listed in
+``oms_connector.cli.COMMAND_MODULES``. A module adds its subcommands with
+:func:`add_command` (the handler receives the parsed arguments and the loaded
+settings) or :func:`add_command_without_settings` (the handler runs without a
+configuration file). Handlers return the exit status.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol, TypeAlias
+
+from oms_connector.config import Settings
+
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+SettingsHandler = Callable[[argparse.Namespace, Settings], int]
+PlainHandler = Callable[[argparse.Namespace], int]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+"""Bad configuration or bad arguments: nothing was done."""
+
+
+class CommandModule(Protocol):
+    def register(self, subparsers: Subparsers) -> None: ...
+
+
+@dataclass(frozen=True)
+class Command:
+    """What a subcommand runs; ``main`` loads the settings first when the handler needs them."""
+
+    handler: SettingsHandler | None = None
+    plain_handler: PlainHandler | None = None
+
+    def __post_init__(self) -> None:
+        if (self.handler is None) == (self.plain_handler is None):
+            raise ValueError("a command has exactly one handler")
+
+    @property
+    def needs_settings(self) -> bool:
+        return self.handler is not None
+
+    def run(self, args: argparse.Namespace, settings: Settings | None) -> int:
+        if self.plain_handler is not None:
+            return self.plain_handler(args)
+        if self.handler is None or settings is None:
+            raise ValueError("this command needs the settings")
+        return self.handler(args, settings)
+
+
+def add_command(
+    subparsers: Subparsers, name: str, handler: SettingsHandler, *, help: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose handler gets the loaded settings."""
+    return _add(subparsers, name, Command(handler=handler), help)
+
+
+def add_command_without_settings(
+    subparsers: Subparsers, name: str, handler: PlainHandler, *, help: str
+) -> argparse.ArgumentParser:
+    """A subcommand that runs without reading the configuration."""
+    return _add(subparsers, name, Command(plain_handler=handler), help)
+
+
+def _add(subparsers: Subparsers, name: str, command: Command, help: str) -> argparse.ArgumentParser:
+    parser = subparsers.add_parser(name, help=help, description=help[:1].upper() + help[1:] + ".")
+    parser.set_defaults(command=command)
+    if command.needs_settings:
+        # Also accepted after the subcommand; the global option is the default.
+        parser.add_argument(
+            "--config", metavar="PATH", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+        )
+    return parser
+
+
+def iso_date(text: str) -> date:
+    """An argparse type: ``YYYY-MM-DD``."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def positive_int(limit: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from 1 to ``limit``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= limit:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to {limit}")
+        return value
+
+    return parse
