@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def postgres_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _sqlite_url(directory: Path) -> str:
+def sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'oms.sqlite3'}"
 
 
@@ -62,18 +63,25 @@ def _sqlite_url(directory: Path) -> str:
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """An empty database: a SQLite file, then (as a second parameter) a PostgreSQL schema."""
     if request.param == "sqlite":
-        yield _sqlite_url(tmp_path)
+        yield sqlite_url(tmp_path)
     else:
         yield request.getfixturevalue("postgres_url")
+
+
+@contextmanager
+def migrated_store(url: str) -> Iterator[SqlStore]:
+    """The SQL store on ``url``, migrated to the newest schema; disposed afterwards."""
+    engine = create_store_engine(url)
+    store = SqlStore(engine)
+    try:
+        upgrade(engine)
+        yield store
+    finally:
+        store.close()
 
 
 @pytest.fixture
 def sql_store(database_url: str) -> Iterator[SqlStore]:
     """The SQL store on a freshly migrated database of each backend."""
-    engine = create_store_engine(database_url)
-    upgrade(engine)
-    store = SqlStore(engine)
-    try:
+    with migrated_store(database_url) as store:
         yield store
-    finally:
-        store.close()

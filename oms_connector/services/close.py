@@ -1,0 +1,89 @@
+"""Period close: write every statement that is due, once, in one transaction each.
+
+Statement 0 is due on the enrolment date; statement ``k + 1`` once period ``k`` has
+closed (its end plus the grace days). Usage is recomputed from the stored worklogs,
+and each statement is built from the lines already billed, so changes to a closed
+period come out as adjustments on the next statement. The store refuses a second
+copy of a statement (unique constraints), so concurrent closers write each once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from oms_connector.domain.periods import close_instant, local_midnight
+from oms_connector.domain.plans import Plan
+from oms_connector.domain.statements import build_statement
+from oms_connector.domain.usage import PeriodUsage, usage_by_period
+from oms_connector.services.ports import Clock, Store
+
+
+@dataclass
+class CloseReport:
+    written: list[str] = field(default_factory=list)
+    """Numbers of the statements this run wrote."""
+    already_written: list[str] = field(default_factory=list)
+    """Due statements found written (earlier, or by a concurrent closer)."""
+
+
+def due_indexes(plan: Plan, now: datetime, grace_days: int) -> Iterator[int]:
+    """Indexes of the statements due at ``now``, in order."""
+    if now < local_midnight(plan, plan.enrolled_on):
+        return
+    yield 0
+    index = 1
+    while close_instant(plan, index - 1, grace_days) <= now:
+        yield index
+        index += 1
+
+
+class CloseService:
+    def __init__(self, store: Store, plans: Sequence[Plan], grace_days: int, clock: Clock) -> None:
+        if grace_days < 0:
+            raise ValueError(f"close grace days must be 0 or more, got {grace_days}")
+        self._store = store
+        self._plans = plans
+        self._grace_days = grace_days
+        self._clock = clock
+
+    def close(self, as_of: date | None = None) -> CloseReport:
+        """Close what is due now, or at the start of ``as_of`` in each plan's time zone."""
+        report = CloseReport()
+        for plan in self._plans:
+            now = self._clock.now() if as_of is None else local_midnight(plan, as_of)
+            self.close_plan(plan, now, report)
+        return report
+
+    def close_plan(self, plan: Plan, now: datetime, report: CloseReport) -> None:
+        due = list(due_indexes(plan, now, self._grace_days))
+        if not due:
+            return
+        with self._store.unit_of_work() as uow:
+            written = uow.statements.written_indexes(plan.id)
+        missing = [index for index in due if index not in written]
+        if not missing:
+            return
+        usage = self._usage(plan)
+        for index in missing:
+            self._write(plan, index, usage, report)
+
+    def _usage(self, plan: Plan) -> dict[int, PeriodUsage]:
+        with self._store.unit_of_work() as uow:
+            return usage_by_period(plan, uow.worklogs.logged_work(plan.jira_projects))
+
+    def _write(
+        self, plan: Plan, index: int, usage: dict[int, PeriodUsage], report: CloseReport
+    ) -> None:
+        with self._store.unit_of_work() as uow:
+            # Read what is billed inside the transaction that writes: a statement a
+            # concurrent closer has just written is then part of it.
+            statement = build_statement(plan, index, usage, uow.statements.billed_lines(plan.id))
+            if statement is None:
+                return
+            if uow.statements.add(statement, self._clock.now()):
+                uow.commit()
+                report.written.append(statement.number)
+            else:
+                report.already_written.append(statement.number)

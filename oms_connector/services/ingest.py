@@ -1,0 +1,62 @@
+"""Ingest: every fact Jira tells us, by webhook or by sync, stored once and classified.
+
+The rules of which version wins live in the store's conditional writes (and in
+``domain.worklogs.supersedes``, which the store implements); this service decides what
+to store: classified issues of mapped projects, and worklogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import StrEnum
+
+from oms_connector.domain.classification import Classifier, classify
+from oms_connector.domain.plans import Plan
+from oms_connector.domain.worklogs import Worklog
+from oms_connector.services.ports import Clock, EventFacts, IssueFact, StoredIssue, UnitOfWork
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    """Written: new, newer, or a deletion."""
+    KEPT = "kept"
+    """The stored version wins (it is newer or deleted): nothing written."""
+    IGNORED = "ignored"
+    """An issue of a project no plan maps."""
+
+
+class Ingest:
+    def __init__(self, plans: Sequence[Plan], classifier: Classifier, clock: Clock) -> None:
+        self._plan_of_project = {key: plan for plan in plans for key in plan.jira_projects}
+        self._classifier = classifier
+        self._clock = clock
+
+    def plan_of_project(self, project_key: str) -> Plan | None:
+        return self._plan_of_project.get(project_key)
+
+    def apply_issue(self, uow: UnitOfWork, fact: IssueFact) -> Outcome:
+        """Classify an issue of a mapped project and store it unless a newer version is stored."""
+        if fact.snapshot.project_key not in self._plan_of_project:
+            return Outcome.IGNORED
+        decision = classify(fact.snapshot, self._classifier)
+        issue = StoredIssue(
+            snapshot=fact.snapshot,
+            updated=fact.updated,
+            work_type=decision.work_type,
+            reason=decision.reason,
+            overridden=decision.overridden,
+            deleted=fact.deleted,
+        )
+        stored = uow.issues.save_if_not_older(issue, self._clock.now())
+        return Outcome.STORED if stored else Outcome.KEPT
+
+    def apply_worklog(self, uow: UnitOfWork, worklog: Worklog) -> Outcome:
+        """Store a worklog version unless the stored one supersedes it."""
+        stored = uow.worklogs.save_if_supersedes(worklog, self._clock.now())
+        return Outcome.STORED if stored else Outcome.KEPT
+
+    def apply(self, uow: UnitOfWork, facts: EventFacts) -> list[Outcome]:
+        """Every fact of one event, issues first (a worklog counts once its issue is known)."""
+        outcomes = [self.apply_issue(uow, fact) for fact in facts.issues]
+        outcomes.extend(self.apply_worklog(uow, worklog) for worklog in facts.worklogs)
+        return outcomes

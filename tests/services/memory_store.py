@@ -1,0 +1,260 @@
+"""An in-memory store for service tests: the ports' contracts, without a database.
+
+A unit of work edits a copy of the state and publishes it on commit, so an
+uncommitted unit of work leaves nothing behind, as with the SQL store.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Self
+
+from oms_connector.domain.lines import Line
+from oms_connector.domain.statements import Statement
+from oms_connector.domain.usage import LoggedWork
+from oms_connector.domain.worklogs import Worklog, supersedes
+from oms_connector.services.ports import (
+    InboxEvent,
+    InboxStatus,
+    StoredIssue,
+    Writeback,
+)
+
+
+@dataclass
+class _InboxRow:
+    event: InboxEvent
+    available_at: datetime
+    claimed_at: datetime | None = None
+    claimed_by: str | None = None
+
+
+@dataclass
+class State:
+    issues: dict[str, StoredIssue] = field(default_factory=dict)
+    worklogs: dict[str, Worklog] = field(default_factory=dict)
+    inbox: dict[int, _InboxRow] = field(default_factory=dict)
+    checkpoints: dict[str, str] = field(default_factory=dict)
+    statements: dict[str, Statement] = field(default_factory=dict)
+    writebacks: list[Writeback] = field(default_factory=list)
+
+
+class MemoryIssues:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def save_if_not_older(self, issue: StoredIssue, stored_at: datetime) -> bool:
+        old = self._state.issues.get(issue.snapshot.id)
+        if old is not None and (old.deleted or (not issue.deleted and issue.updated < old.updated)):
+            return False
+        self._state.issues[issue.snapshot.id] = issue
+        return True
+
+    def get(self, issue_id: str) -> StoredIssue | None:
+        return self._state.issues.get(issue_id)
+
+
+class MemoryWorklogs:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def save_if_supersedes(self, worklog: Worklog, stored_at: datetime) -> bool:
+        old = self._state.worklogs.get(worklog.id)
+        if old is None:
+            self._state.worklogs[worklog.id] = worklog
+            return True
+        if not supersedes(worklog, old):
+            return False
+        if worklog.deleted:
+            worklog = replace(old, deleted=True, updated=worklog.updated)
+        self._state.worklogs[worklog.id] = worklog
+        return True
+
+    def get(self, worklog_id: str) -> Worklog | None:
+        return self._state.worklogs.get(worklog_id)
+
+    def logged_work(self, project_keys: Sequence[str]) -> Iterator[LoggedWork]:
+        for worklog in self._state.worklogs.values():
+            issue = self._state.issues.get(worklog.issue_id)
+            if (
+                worklog.deleted
+                or issue is None
+                or issue.deleted
+                or issue.work_type is None
+                or issue.snapshot.project_key not in project_keys
+            ):
+                continue
+            yield LoggedWork(
+                worklog.id, issue.snapshot.key, issue.work_type, worklog.started, worklog.seconds
+            )
+
+
+class MemoryInbox:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def add(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
+        if any(row.event.dedup_key == dedup_key for row in self._state.inbox.values()):
+            return False
+        event_id = max(self._state.inbox, default=0) + 1
+        stored = InboxEvent(event_id, dedup_key, event, body, received_at, InboxStatus.PENDING, 0)
+        self._state.inbox[event_id] = _InboxRow(stored, available_at=received_at)
+        return True
+
+    def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[InboxEvent]:
+        claimed = []
+        for row in sorted(self._state.inbox.values(), key=lambda r: r.event.id):
+            if len(claimed) == limit:
+                break
+            if (
+                row.event.status is InboxStatus.PENDING
+                and row.available_at <= now
+                and (row.claimed_at is None or row.claimed_at <= now - lease)
+            ):
+                row.event = replace(row.event, attempts=row.event.attempts + 1)
+                row.claimed_at, row.claimed_by = now, worker
+                claimed.append(row.event)
+        return claimed
+
+    def _held(self, event_id: int, worker: str) -> _InboxRow | None:
+        row = self._state.inbox.get(event_id)
+        if row is None or row.claimed_by != worker or row.event.status is not InboxStatus.PENDING:
+            return None
+        return row
+
+    def finish(self, event_id: int, worker: str, now: datetime) -> bool:
+        row = self._held(event_id, worker)
+        if row is None:
+            return False
+        row.event = replace(row.event, status=InboxStatus.DONE, processed_at=now, last_error=None)
+        return True
+
+    def fail(
+        self, event_id: int, worker: str, error: str, now: datetime, retry_at: datetime | None
+    ) -> None:
+        row = self._held(event_id, worker)
+        if row is None:
+            return
+        status = InboxStatus.PENDING if retry_at is not None else InboxStatus.FAILED
+        row.event = replace(row.event, status=status, last_error=error)
+        row.available_at = retry_at or now
+        row.claimed_at = row.claimed_by = None
+
+    def get(self, event_id: int) -> InboxEvent | None:
+        row = self._state.inbox.get(event_id)
+        return None if row is None else row.event
+
+    def parked(self) -> list[InboxEvent]:
+        return [
+            row.event
+            for _, row in sorted(self._state.inbox.items())
+            if row.event.status is InboxStatus.FAILED
+        ]
+
+    def requeue(self, event_id: int, now: datetime) -> bool:
+        row = self._state.inbox.get(event_id)
+        if row is None or row.event.status is not InboxStatus.FAILED:
+            return False
+        row.event = replace(row.event, status=InboxStatus.PENDING, attempts=0)
+        row.available_at = now
+        return True
+
+    def counts(self) -> dict[InboxStatus, int]:
+        return {
+            status: sum(1 for row in self._state.inbox.values() if row.event.status is status)
+            for status in InboxStatus
+        }
+
+
+class MemoryCheckpoints:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def get(self, name: str) -> str | None:
+        return self._state.checkpoints.get(name)
+
+    def set(self, name: str, checkpoint: str, now: datetime) -> None:
+        self._state.checkpoints[name] = checkpoint
+
+
+class MemoryStatements:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def add(self, statement: Statement, created_at: datetime) -> bool:
+        if statement.number in self._state.statements or statement.index in self.written_indexes(
+            statement.plan_id
+        ):
+            return False
+        self._state.statements[statement.number] = statement
+        return True
+
+    def written_indexes(self, plan_id: str) -> set[int]:
+        return {s.index for s in self._state.statements.values() if s.plan_id == plan_id}
+
+    def billed_lines(self, plan_id: str) -> list[Line]:
+        return [line for statement in self.list(plan_id) for line in statement.lines]
+
+    def list(self, plan_id: str | None = None) -> list[Statement]:
+        chosen = [s for s in self._state.statements.values() if plan_id in (None, s.plan_id)]
+        return sorted(chosen, key=lambda s: (s.plan_id, s.index))
+
+
+class MemoryWritebacks:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def last(self, issue_id: str, target: str) -> Writeback | None:
+        found = [w for w in self._state.writebacks if (w.issue_id, w.target) == (issue_id, target)]
+        return found[-1] if found else None
+
+    def record(self, issue_id: str, target: str, value: str, sent_at: datetime) -> Writeback:
+        digest = hashlib.sha256(value.encode()).hexdigest()
+        written = Writeback(issue_id, target, value, digest, sent_at)
+        self._state.writebacks.append(written)
+        return written
+
+
+class MemoryUnitOfWork:
+    def __init__(self, store: MemoryStore) -> None:
+        self._store = store
+        self._open(copy.deepcopy(store.state))
+
+    def _open(self, state: State) -> None:
+        self._state = state
+        self.issues = MemoryIssues(state)
+        self.worklogs = MemoryWorklogs(state)
+        self.inbox = MemoryInbox(state)
+        self.checkpoints = MemoryCheckpoints(state)
+        self.statements = MemoryStatements(state)
+        self.writebacks = MemoryWritebacks(state)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.rollback()
+
+    def commit(self) -> None:
+        self._store.state = copy.deepcopy(self._state)
+
+    def rollback(self) -> None:
+        self._open(copy.deepcopy(self._store.state))
+
+
+class MemoryStore:
+    def __init__(self) -> None:
+        self.state = State()
+
+    def unit_of_work(self) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self)
