@@ -61,6 +61,10 @@ class EventFacts:
     worklogs: tuple[Worklog, ...] = ()
 
 
+class StoreUnavailableError(Exception):
+    """The database cannot be reached or is not answering: a transient failure, retry later."""
+
+
 class UnusableEventError(ValueError):
     """A stored body that no retry will ever make usable (not JSON, unknown shape)."""
 

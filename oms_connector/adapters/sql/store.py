@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from oms_connector.adapters.sql.checkpoints import SqlCheckpointRepository
 from oms_connector.adapters.sql.inbox import SqlInboxRepository
@@ -13,6 +14,7 @@ from oms_connector.adapters.sql.issues import SqlIssueRepository
 from oms_connector.adapters.sql.statements import SqlStatementRepository
 from oms_connector.adapters.sql.worklogs import SqlWorklogRepository
 from oms_connector.adapters.sql.writebacks import SqlWritebackRepository
+from oms_connector.services.ports import StoreUnavailableError
 
 
 class SqlUnitOfWork:
@@ -21,7 +23,10 @@ class SqlUnitOfWork:
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
-        connection = self._engine.connect()
+        try:
+            connection = self._engine.connect()
+        except OperationalError as error:
+            raise StoreUnavailableError(_reason(error)) from error
         self._connection = connection
         self.issues = SqlIssueRepository(connection)
         self.worklogs = SqlWorklogRepository(connection)
@@ -38,9 +43,16 @@ class SqlUnitOfWork:
         traceback: TracebackType | None,
     ) -> None:
         connection, self._connection = self._connection, None
-        if connection is not None:
-            connection.rollback()
-            connection.close()
+        try:
+            if connection is not None:
+                connection.rollback()
+                connection.close()
+        except OperationalError as error:
+            if exc is None:
+                raise StoreUnavailableError(_reason(error)) from error
+        # The database going away mid-transaction is a transient failure, not a bug.
+        if isinstance(exc, OperationalError):
+            raise StoreUnavailableError(_reason(exc)) from exc
 
     def commit(self) -> None:
         self._active().commit()
@@ -52,6 +64,10 @@ class SqlUnitOfWork:
         if self._connection is None:
             raise RuntimeError("the unit of work is not open (use it in a with block)")
         return self._connection
+
+
+def _reason(error: OperationalError) -> str:
+    return f"the database is unavailable: {type(error.orig).__name__}"
 
 
 class SqlStore:
