@@ -21,7 +21,7 @@ CLASSIFIER = Classifier(
 
 
 def acme_plan(**changes: object) -> Plan:
-    return acme(jira_projects=("ACME",), **changes)
+    return acme(**{"jira_projects": ("ACME",), **changes})
 
 
 def ingest_for(clock: Clock, *plans: Plan) -> Ingest:

@@ -1,0 +1,213 @@
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+import pytest
+
+from oms_connector.domain.lines import LineKind
+from oms_connector.domain.statements import Statement
+from oms_connector.domain.worklogs import Worklog
+from oms_connector.services.close import CloseService, due_indexes
+from oms_connector.services.ports import EventFacts, Store
+from tests.domain.builders import NEW_YORK
+from tests.services.builders import acme_plan, ingest_for, issue, later, worklog
+from tests.services.fakes import FakeClock
+
+OMS, URGENT = "10001", "10002"
+
+
+def ny(year: int, month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(year, month, day, hour, tzinfo=NEW_YORK)
+
+
+# BILLING_RULES.md section 7: acme's three periods.
+ACME_WORK = (
+    worklog("p0-oms", issue_id=OMS, started=ny(2026, 2, 10), hours=8.5),
+    worklog("p1-oms-a", issue_id=OMS, started=ny(2026, 3, 10), hours=10),
+    worklog("p1-oms-b", issue_id=OMS, started=ny(2026, 3, 11), hours=2.25),
+    worklog("p1-urgent", issue_id=URGENT, started=ny(2026, 3, 12), hours=1, minutes=20),
+    worklog("p2-oms", issue_id=OMS, started=ny(2026, 4, 10), hours=10),
+)
+
+
+def load(store: Store, clock: FakeClock, *worklogs: Worklog) -> None:
+    facts = EventFacts(
+        issues=(issue(OMS, "ACME-1"), issue(URGENT, "ACME-2", labels=frozenset({"urgent"}))),
+        worklogs=worklogs,
+    )
+    with store.unit_of_work() as uow:
+        ingest_for(clock).apply(uow, facts)
+        uow.commit()
+
+
+def closer(store: Store, clock: FakeClock) -> CloseService:
+    return CloseService(store, [acme_plan()], grace_days=3, clock=clock)
+
+
+def summary(statement: Statement) -> list[tuple[str, int, str, str, str | None]]:
+    return [
+        (line.kind.value, line.period_index, str(line.hours), str(line.amount), line.corrects)
+        for line in statement.lines
+    ]
+
+
+def statements(store: Store) -> dict[str, Statement]:
+    with store.unit_of_work() as uow:
+        return {s.number: s for s in uow.statements.list("acme")}
+
+
+@pytest.mark.parametrize(
+    ("as_of", "indexes"),
+    [
+        (date(2026, 1, 30), []),
+        (date(2026, 1, 31), [0]),
+        (date(2026, 3, 2), [0]),
+        (date(2026, 3, 3), [0, 1]),
+        (date(2026, 4, 2), [0, 1]),
+        (date(2026, 4, 3), [0, 1, 2]),
+        (date(2026, 5, 3), [0, 1, 2, 3]),
+        (date(2026, 7, 3), [0, 1, 2, 3, 4, 5]),
+    ],
+)
+def test_statements_are_due_once_the_period_and_its_grace_days_are_over(
+    as_of: date, indexes: list[int]
+) -> None:
+    plan = acme_plan()
+    now = datetime.combine(as_of, datetime.min.time(), tzinfo=NEW_YORK)
+    assert list(due_indexes(plan, now, grace_days=3)) == indexes
+
+
+def test_closing_acme_writes_the_worked_example_statements(store: Store, clock: FakeClock) -> None:
+    load(store, clock, *ACME_WORK)
+    report = closer(store, clock).close(as_of=date(2026, 5, 3))
+    written = statements(store)
+    assert report.written == ["acme-20260131", "acme-20260228", "acme-20260331", "acme-20260430"]
+    assert {number: str(s.total) for number, s in written.items()} == {
+        "acme-20260131": "350.00",
+        "acme-20260228": "350.00",
+        "acme-20260331": "573.76",
+        "acme-20260430": "0.00",
+    }
+    assert summary(written["acme-20260331"]) == [
+        ("subscription", 2, "10.00", "350.00", None),
+        ("overage", 1, "2.25", "140.63", None),
+        ("priority", 1, "1.33", "83.13", None),
+        ("expired", 1, "0.00", "0.00", None),
+    ]
+    assert summary(written["acme-20260228"])[1] == ("expired", 0, "1.50", "0.00", None)
+    overage = written["acme-20260331"].lines[1]
+    assert (overage.issue_keys, overage.worklog_ids) == (("ACME-1",), ("p1-oms-a", "p1-oms-b"))
+
+
+def test_closing_month_by_month_gives_the_same_statements_as_at_once(
+    store: Store, clock: FakeClock
+) -> None:
+    load(store, clock, *ACME_WORK)
+    service = closer(store, clock)
+    runs = [
+        service.close(as_of=day).written
+        for day in (date(2026, 1, 31), date(2026, 3, 3), date(2026, 4, 3), date(2026, 5, 3))
+    ]
+    assert runs == [["acme-20260131"], ["acme-20260228"], ["acme-20260331"], ["acme-20260430"]]
+    assert str(statements(store)["acme-20260331"].total) == "573.76"
+
+
+def test_closing_again_writes_nothing(store: Store, clock: FakeClock) -> None:
+    load(store, clock, *ACME_WORK)
+    service = closer(store, clock)
+    service.close(as_of=date(2026, 5, 3))
+    before = statements(store)
+    again = service.close(as_of=date(2026, 5, 3))
+    assert (again.written, again.already_written) == ([], [])
+    assert statements(store) == before
+
+
+def test_without_as_of_the_clock_decides(store: Store, clock: FakeClock) -> None:
+    load(store, clock, *ACME_WORK)
+    clock.current = datetime(2026, 3, 3, 5, 0, tzinfo=UTC)  # 00:00 in New York
+    assert closer(store, clock).close().written == ["acme-20260131", "acme-20260228"]
+
+
+# Changes stored after acme-20260331 (periods 0 and 1 closed), and the adjustment lines
+# they put on acme-20260430 next to period 2's own lines.
+ADJUSTMENT_CASES = [
+    (
+        "a worklog added to the overage of period 1",
+        [worklog("late", issue_id=OMS, started=ny(2026, 3, 20), hours=1)],
+        [("adjustment", 1, "1.00", "62.50", LineKind.OVERAGE)],
+        "62.50",
+    ),
+    (
+        "a priority worklog changed from 1 h 20 m to 2 h",
+        [
+            worklog(
+                "p1-urgent", issue_id=URGENT, started=ny(2026, 3, 12), hours=2, updated=later(60)
+            )
+        ],
+        [("adjustment", 1, "0.67", "41.87", LineKind.PRIORITY)],
+        "41.87",
+    ),
+    (
+        "the worklog behind the overage deleted",
+        [worklog("p1-oms-b", issue_id=OMS, updated=later(60), deleted=True)],
+        [("adjustment", 1, "-2.25", "-140.63", LineKind.OVERAGE)],
+        "-140.63",
+    ),
+    (
+        "a worklog added to period 0 uses hours that had expired",
+        [worklog("late", issue_id=OMS, started=ny(2026, 2, 20), hours=1)],
+        [("adjustment", 0, "-1.00", "0.00", LineKind.EXPIRED)],
+        "0.00",
+    ),
+    (
+        "a worklog started before enrolment is billed as priority work",
+        [worklog("early", issue_id=OMS, started=ny(2026, 1, 30), hours=2)],
+        [("adjustment", 0, "2.00", "125.00", LineKind.PRIORITY)],
+        "125.00",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("changes", "adjustments", "total"),
+    [pytest.param(*case[1:], id=case[0]) for case in ADJUSTMENT_CASES],
+)
+def test_a_change_to_a_closed_period_is_adjusted_on_the_next_statement(
+    store: Store,
+    clock: FakeClock,
+    changes: list[Worklog],
+    adjustments: list[tuple[str, int, str, str, LineKind]],
+    total: str,
+) -> None:
+    load(store, clock, *ACME_WORK)
+    service = closer(store, clock)
+    service.close(as_of=date(2026, 4, 3))
+    before = statements(store)
+    load(store, clock, *changes)
+    assert service.close(as_of=date(2026, 5, 3)).written == ["acme-20260430"]
+    after = statements(store)
+    final = after.pop("acme-20260430")
+    assert after == before
+    assert summary(final) == [("expired", 2, "0.00", "0.00", None), *adjustments]
+    assert final.total == Decimal(total)
+
+
+def test_a_reclassified_issue_is_adjusted_on_the_next_statement(
+    store: Store, clock: FakeClock
+) -> None:
+    load(store, clock, *ACME_WORK)
+    service = closer(store, clock)
+    service.close(as_of=date(2026, 4, 3))
+    with store.unit_of_work() as uow:
+        urgent_no_more = issue(URGENT, "ACME-2", updated=later(60))
+        ingest_for(clock).apply_issue(uow, urgent_no_more)
+        uow.commit()
+    service.close(as_of=date(2026, 5, 3))
+    final = statements(store)["acme-20260430"]
+    # 1 h 20 m more OMS work in period 1: overage 2.25 h -> 3.58 h, no priority work.
+    assert summary(final)[1:] == [
+        ("adjustment", 1, "1.33", "83.12", LineKind.OVERAGE),
+        ("adjustment", 1, "-1.33", "-83.13", LineKind.PRIORITY),
+    ]
+    assert final.total == Decimal("-0.01")
