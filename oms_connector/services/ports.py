@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import TracebackType
 from typing import Protocol, Self
@@ -201,6 +201,31 @@ class WritebackRepository(Protocol):
     def record(self, issue_id: str, target: str, value: str, sent_at: datetime) -> Writeback: ...
 
 
+@dataclass(frozen=True)
+class FiredAlert:
+    """A budget alert sent once for a plan's period, threshold (percent) and channel."""
+
+    plan_id: str
+    period_index: int
+    period_start: date
+    threshold: int
+    channel: str
+    issue_key: str
+    fired_at: datetime
+
+
+class AlertRepository(Protocol):
+    def fire(self, alert: FiredAlert) -> bool:
+        """Record the alert unless its plan, period, threshold and channel are recorded.
+
+        Whether this call recorded it: only then is the alert sent. Enforced by a unique
+        constraint, so two workers never both record the same alert.
+        """
+        ...
+
+    def fired(self, plan_id: str, period_index: int) -> list[FiredAlert]: ...
+
+
 # --- unit of work ----------------------------------------------------------------------
 
 
@@ -224,6 +249,9 @@ class UnitOfWork(Protocol):
 
     @property
     def writebacks(self) -> WritebackRepository: ...
+
+    @property
+    def alerts(self) -> AlertRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -19,6 +19,7 @@ from oms_connector.domain.statements import Statement
 from oms_connector.domain.usage import LoggedWork
 from oms_connector.domain.worklogs import Worklog, supersedes
 from oms_connector.services.ports import (
+    FiredAlert,
     InboxEvent,
     InboxStatus,
     StoredIssue,
@@ -42,6 +43,7 @@ class State:
     checkpoints: dict[str, str] = field(default_factory=dict)
     statements: dict[str, Statement] = field(default_factory=dict)
     writebacks: list[Writeback] = field(default_factory=list)
+    alerts: list[FiredAlert] = field(default_factory=list)
 
 
 class MemoryIssues:
@@ -220,6 +222,26 @@ class MemoryWritebacks:
         return written
 
 
+class MemoryAlerts:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def fire(self, alert: FiredAlert) -> bool:
+        key = (alert.plan_id, alert.period_index, alert.threshold, alert.channel)
+        if any(
+            (a.plan_id, a.period_index, a.threshold, a.channel) == key for a in self._state.alerts
+        ):
+            return False
+        self._state.alerts.append(alert)
+        return True
+
+    def fired(self, plan_id: str, period_index: int) -> list[FiredAlert]:
+        chosen = [
+            a for a in self._state.alerts if (a.plan_id, a.period_index) == (plan_id, period_index)
+        ]
+        return sorted(chosen, key=lambda a: (a.threshold, a.channel))
+
+
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore) -> None:
         self._store = store
@@ -233,6 +255,7 @@ class MemoryUnitOfWork:
         self.checkpoints = MemoryCheckpoints(state)
         self.statements = MemoryStatements(state)
         self.writebacks = MemoryWritebacks(state)
+        self.alerts = MemoryAlerts(state)
 
     def __enter__(self) -> Self:
         return self

@@ -152,3 +152,17 @@ writebacks = Table(
     Column("sent_at", UtcInstant, nullable=False),
     Index(None, "issue_id", "target", "id"),
 )
+
+budget_alerts = Table(
+    "budget_alerts",
+    metadata,
+    Column("id", _AutoId, primary_key=True, autoincrement=True),
+    Column("plan_id", String(100), nullable=False),
+    Column("period_index", Integer, nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("threshold", Integer, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("issue_key", String(64), nullable=False),
+    Column("fired_at", UtcInstant, nullable=False),
+    UniqueConstraint("plan_id", "period_index", "threshold", "channel"),
+)

@@ -8,6 +8,7 @@ from typing import Self
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
+from oms_connector.adapters.sql.alerts import SqlAlertRepository
 from oms_connector.adapters.sql.checkpoints import SqlCheckpointRepository
 from oms_connector.adapters.sql.inbox import SqlInboxRepository
 from oms_connector.adapters.sql.issues import SqlIssueRepository
@@ -34,6 +35,7 @@ class SqlUnitOfWork:
         self.checkpoints = SqlCheckpointRepository(connection)
         self.statements = SqlStatementRepository(connection)
         self.writebacks = SqlWritebackRepository(connection)
+        self.alerts = SqlAlertRepository(connection)
         return self
 
     def __exit__(
