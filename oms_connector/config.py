@@ -45,7 +45,6 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 from pydantic_settings import (
     BaseSettings,
-    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
@@ -95,12 +94,6 @@ def _exact_decimal(value: object) -> object:
     return value
 
 
-def _finite(value: Decimal) -> Decimal:
-    if not value.is_finite():
-        raise PydanticCustomError("decimal_finite", "must be a finite number")
-    return value
-
-
 def _whole_seconds(value: Decimal) -> Decimal:
     try:
         hours_to_seconds(value)
@@ -109,13 +102,12 @@ def _whole_seconds(value: Decimal) -> Decimal:
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_exact_decimal), AfterValidator(_finite), Field(ge=0)]
+Money = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(ge=0)]
 """A rate: exact, finite, not negative."""
 
 Hours = Annotated[
     Decimal,
     BeforeValidator(_exact_decimal),
-    AfterValidator(_finite),
     AfterValidator(_whole_seconds),
     Field(ge=0),
 ]
@@ -755,19 +747,13 @@ def _secrets_in_file(data: Mapping[Any, Any]) -> Iterator[str]:
 
 
 def _environment_paths() -> dict[tuple[str, ...], str]:
-    """Key paths set from the environment, with the variable that set each."""
-    source = EnvSettingsSource(Settings)
+    """Key paths set from the environment, with the variable that sets each."""
     paths: dict[tuple[str, ...], str] = {}
-
-    def walk(value: object, path: tuple[str, ...]) -> None:
-        if isinstance(value, dict) and path not in paths:
-            for key, inner in value.items():
-                walk(inner, (*path, str(key)))
-        else:
-            paths[path] = ENV_PREFIX + ENV_NESTED_DELIMITER.join(path).upper()
-
-    for key, value in source().items():
-        walk(value, (key,))
+    for name in os.environ:
+        if name.upper().startswith(ENV_PREFIX):
+            path = tuple(name[len(ENV_PREFIX) :].lower().split(ENV_NESTED_DELIMITER))
+            if path[0] in Settings.model_fields:
+                paths[path] = name
     return paths
 
 
