@@ -1,0 +1,82 @@
+"""The one place that picks concrete adapters: the SQL store, the system clock.
+
+Entry points (the CLI, the webhook app, the worker) build their services here from
+the settings, and release what they opened with the ``close`` callable they get back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from oms_connector.adapters.sql.engine import create_store_engine, is_current, upgrade
+from oms_connector.adapters.sql.store import SqlStore
+from oms_connector.config import Settings
+from oms_connector.services.balance import BalanceService
+from oms_connector.services.close import CloseService
+from oms_connector.services.ingest import Ingest
+from oms_connector.services.ports import Clock
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class DatabaseNotCurrentError(RuntimeError):
+    """The database lacks migrations; ``oms-connector db upgrade`` applies them."""
+
+
+def system_clock() -> Clock:
+    return SystemClock()
+
+
+def upgrade_database(settings: Settings) -> None:
+    """Apply every migration to the configured database."""
+    engine = create_store_engine(settings.database.url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def open_store(settings: Settings) -> tuple[SqlStore, Callable[[], None]]:
+    """The configured store, and how to release it.
+
+    A SQLite file is brought up to date on the spot (a fresh file needs no set-up);
+    a PostgreSQL database shared by several workers is migrated on purpose, with
+    ``oms-connector db upgrade``, and refused until it is.
+    """
+    engine = create_store_engine(settings.database.url)
+    try:
+        _bring_up_to_date(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    store = SqlStore(engine)
+    return store, store.close
+
+
+def _bring_up_to_date(engine: Engine) -> None:
+    if is_current(engine):
+        return
+    if engine.dialect.name != "sqlite":
+        raise DatabaseNotCurrentError(
+            f"database {engine.url.render_as_string(hide_password=True)} is not up to "
+            "date: run `oms-connector db upgrade`"
+        )
+    upgrade(engine)
+
+
+def ingest(settings: Settings, clock: Clock) -> Ingest:
+    return Ingest(settings.domain_plans(), settings.classifier(), clock)
+
+
+def close_service(settings: Settings, store: SqlStore, clock: Clock) -> CloseService:
+    return CloseService(store, settings.domain_plans(), settings.defaults.close_grace_days, clock)
+
+
+def balance_service(store: SqlStore) -> BalanceService:
+    return BalanceService(store)
