@@ -9,7 +9,12 @@ from types import SimpleNamespace
 import pytest
 
 from oms_connector import __version__, cli
-from oms_connector.commands import Subparsers, add_command, add_command_without_settings
+from oms_connector.commands import (
+    Command,
+    Subparsers,
+    add_command,
+    add_command_without_settings,
+)
 from oms_connector.config import Settings
 from tests.config.files import VALID, write
 
@@ -145,3 +150,8 @@ def test_a_missing_secret_needed_by_a_handler_is_reported_with_its_variable(
         f"{path}: jira.token_env: the environment variable OMS_JIRA_TOKEN is not set "
         "(it holds the Jira token)\n"
     )
+
+
+def test_a_command_has_exactly_one_handler() -> None:
+    with pytest.raises(ValueError, match="a command has exactly one handler"):
+        Command()
