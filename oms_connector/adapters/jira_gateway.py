@@ -52,6 +52,7 @@ LOG = logging.getLogger(__name__)
 WORKLOG_IDS_PER_CALL = 1000
 ISSUES_PER_BULK_FETCH = 100
 ISSUES_PER_SEARCH_PAGE = 100
+TIME_TRACKING_FIELD = "timetracking"
 
 Json = Any
 """Decoded JSON as ``json.loads`` returns it; the payload models give it a shape."""
@@ -59,7 +60,7 @@ Json = Any
 
 class Deployment(StrEnum):
     CLOUD = "cloud"
-    DATA_CENTER = "data_center"
+    DATA_CENTER = "datacenter"
 
 
 class JiraError(Exception):
@@ -140,6 +141,14 @@ class IssueRecord:
     updated: datetime
 
 
+@dataclass(frozen=True)
+class EstimatedIssue:
+    snapshot: IssueSnapshot
+    updated: datetime
+    remaining_seconds: int | None
+    """The remaining estimate; ``None`` when the issue has none."""
+
+
 def build_client(connection: JiraConnection) -> jira.JIRA:
     """A ``jira.JIRA`` that never calls Jira by itself and never retries by itself."""
     options = {"rest_api_version": connection.api_version, "check_update": False}
@@ -178,6 +187,15 @@ class JiraRestGateway:
         self._random = random
         self._client = client if client is not None else build_client(connection)
         self._timezone: tuple[ZoneInfo | None] | None = None
+
+    @property
+    def client(self) -> jira.JIRA:
+        """The ``jira`` client, to share its session with another gateway."""
+        return self._client
+
+    @property
+    def field_ids(self) -> IssueFieldIds:
+        return self._field_ids
 
     def close(self) -> None:
         self._client.close()  # type: ignore[no-untyped-call]
@@ -233,24 +251,38 @@ class JiraRestGateway:
     # -- issues -----------------------------------------------------------------------------
 
     def search_issues(self, jql: str) -> Iterator[list[IssueRecord]]:
-        if self._cloud:
-            return self._search_by_token(jql)
-        return self._search_by_offset(jql, validate="strict")
+        return (self._records(page) for page in self._search(jql, self._issue_fields))
 
-    def _search_by_token(self, jql: str) -> Iterator[list[IssueRecord]]:
+    def search_estimates(self, jql: str) -> Iterator[list[EstimatedIssue]]:
+        """Issues matching ``jql`` in its order, page by page, with their remaining estimates."""
+        fields = [*self._issue_fields, TIME_TRACKING_FIELD]
+        return (
+            [
+                EstimatedIssue(record.snapshot, record.updated, _remaining_seconds(issue))
+                for issue, record in zip(page, self._records(page), strict=True)
+            ]
+            for page in self._search(jql, fields)
+        )
+
+    def _search(self, jql: str, fields: list[str]) -> Iterator[list[IssuePayload]]:
+        if self._cloud:
+            return self._search_by_token(jql, fields)
+        return self._search_by_offset(jql, "strict", fields)
+
+    def _search_by_token(self, jql: str, fields: list[str]) -> Iterator[list[IssuePayload]]:
         token: str | None = None
         seen: set[str] = set()
         while True:
             body: dict[str, Json] = {
                 "jql": jql,
-                "fields": self._issue_fields,
+                "fields": fields,
                 "maxResults": ISSUES_PER_SEARCH_PAGE,
             }
             if token is not None:
                 body["nextPageToken"] = token
             data = self._send("POST", "search/jql", body=body)
             page = self._parse(SearchPagePayload, data, "search/jql page")
-            yield self._records(page.issues)
+            yield page.issues
             token = page.next_page_token
             if token is None or page.is_last is True:
                 return
@@ -258,18 +290,20 @@ class JiraRestGateway:
                 raise JiraResponseError(f"Jira's search/jql repeated the page token {token!r}")
             seen.add(token)
 
-    def _search_by_offset(self, jql: str, validate: str) -> Iterator[list[IssueRecord]]:
+    def _search_by_offset(
+        self, jql: str, validate: str, fields: list[str]
+    ) -> Iterator[list[IssuePayload]]:
         start = 0
         while True:
             body: dict[str, Json] = {
                 "jql": jql,
-                "fields": self._issue_fields,
+                "fields": fields,
                 "startAt": start,
                 "maxResults": ISSUES_PER_SEARCH_PAGE,
                 "validateQuery": validate,
             }
             page = self._parse(SearchPagePayload, self._send("POST", "search", body=body), "search")
-            yield self._records(page.issues)
+            yield page.issues
             start += len(page.issues)
             if not page.issues or page.total is None or start >= page.total:
                 return
@@ -285,8 +319,8 @@ class JiraRestGateway:
                 found.extend(self._records(self._parse(BulkFetchPayload, data, "bulkfetch").issues))
             else:
                 jql = f"issue in ({', '.join(_jql_quote(i) for i in chunk)})"
-                for page in self._search_by_offset(jql, validate="warn"):
-                    found.extend(page)
+                for page in self._search_by_offset(jql, "warn", self._issue_fields):
+                    found.extend(self._records(page))
         return found
 
     def _records(self, issues: Sequence[IssuePayload]) -> list[IssueRecord]:
@@ -429,6 +463,22 @@ def text_document(text: str) -> dict[str, Json]:
         if content:
             paragraphs.append({"type": "paragraph", "content": content})
     return {"type": "doc", "version": 1, "content": paragraphs}
+
+
+def _remaining_seconds(issue: IssuePayload) -> int | None:
+    """``timetracking.remainingEstimateSeconds``: absent when no estimate is set."""
+    tracking = issue.fields.custom(TIME_TRACKING_FIELD)
+    if tracking is None:
+        return None
+    seconds = tracking.get("remainingEstimateSeconds") if isinstance(tracking, dict) else None
+    if seconds is None and isinstance(tracking, dict):
+        return None
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
+        raise JiraResponseError(
+            f"Jira returned issue {issue.key} with a remaining estimate that is not a "
+            f"number of seconds: {tracking!r}"
+        )
+    return seconds
 
 
 def _document_plain(document: Mapping[str, Json]) -> str:

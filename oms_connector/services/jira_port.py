@@ -86,7 +86,7 @@ class JiraGateway(Protocol):
         """Issues matching ``jql``, page by page, with only the fields classification reads."""
         ...
 
-    def issues(self, ids: Sequence[str]) -> list[FetchedIssue]:
+    def issues(self, ids: Sequence[str]) -> Sequence[FetchedIssue]:
         """These issues by id or key; ones Jira cannot return are absent."""
         ...
 
@@ -94,7 +94,7 @@ class JiraGateway(Protocol):
         """The time zone Jira uses for the connector's account in JQL dates, if Jira says."""
         ...
 
-    def fields(self) -> list[JiraField]:
+    def fields(self) -> Sequence[JiraField]:
         """Every field the connector's account can see."""
         ...
 
