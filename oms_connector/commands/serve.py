@@ -1,0 +1,139 @@
+"""``serve``: the webhook app and the worker loop in one process (the SQLite default).
+
+The worker runs in a background thread: the inbox is processed as soon as a webhook
+is stored (the fast path), and sync, inbox and close run every
+``worker.interval_seconds``. Production with several web workers runs the app under
+gunicorn (``webhook_app.wsgi:app``) and ``oms-connector worker`` beside it instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
+
+from werkzeug.serving import make_server
+
+from oms_connector import bootstrap
+from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, positive_int
+from oms_connector.commands.sync import open_gateway, stop_on_signals, worker_steps
+from oms_connector.config import Settings
+from oms_connector.services.inbox import InboxService, Progress
+from oms_connector.services.ports import InboxStatus
+from webhook_app import create_app
+from webhook_app.dependencies import AppServices, Inbox, StoreProbe
+
+LOG = logging.getLogger(__name__)
+
+Step = tuple[str, Callable[[], object]]
+
+
+def register(subparsers: Subparsers) -> None:
+    parser = add_command(
+        subparsers,
+        "serve",
+        run_serve,
+        help="receive Jira webhooks and run the worker loop in one process",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument(
+        "--port", type=positive_int(65535), default=8080, help="port to listen on (8080)"
+    )
+
+
+class WakingInbox:
+    """The inbox, waking the worker thread whenever a new event is stored."""
+
+    def __init__(self, inbox: Inbox, wake: threading.Event) -> None:
+        self._inbox = inbox
+        self._wake = wake
+
+    def receive(self, body: bytes, delivery_id: str | None = None) -> bool:
+        new = self._inbox.receive(body, delivery_id)
+        if new:
+            self._wake.set()
+        return new
+
+    def counts(self) -> Mapping[InboxStatus, int]:
+        return self._inbox.counts()
+
+
+class WorkerLoop:
+    """Every step each ``interval`` seconds; the inbox step alone whenever ``wake`` is set."""
+
+    def __init__(
+        self,
+        steps: Sequence[Step],
+        interval: float,
+        wake: threading.Event,
+        stop: threading.Event,
+        on_sync: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._steps = steps
+        self._interval = interval
+        self._wake = wake
+        self._stop = stop
+        self._on_sync = on_sync
+
+    def run(self) -> None:
+        next_full = time.monotonic()
+        while not self._stop.is_set():
+            if time.monotonic() >= next_full:
+                self._run(self._steps)
+                next_full = time.monotonic() + self._interval
+            else:
+                self._run([step for step in self._steps if step[0] == "inbox"])
+            self._wake.wait(max(next_full - time.monotonic(), 0))
+            self._wake.clear()
+
+    def _run(self, steps: Sequence[Step]) -> None:
+        for name, step in steps:
+            if self._stop.is_set():
+                return
+            try:
+                result = step()
+            except Exception as error:  # one step's failure must not stop the loop
+                LOG.error("worker step %s failed: %s", name, error)  # noqa: TRY400 - one line
+            else:
+                if name == "sync":
+                    self._on_sync()
+                if isinstance(result, Progress) and result.done:
+                    self._wake.set()  # a full batch may leave more behind: go again
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop, wake = threading.Event(), threading.Event()
+    with ExitStack() as stack:
+        store, close_store = bootstrap.open_store(settings)
+        stack.callback(close_store)
+        gateway = open_gateway(settings)
+        stack.callback(gateway.close)
+        clock = bootstrap.system_clock()
+        probe = StoreProbe(store)
+        inbox = WakingInbox(InboxService(store, clock), wake)
+        app = create_app(settings, AppServices(inbox=inbox, probe=probe, now=clock.now))
+        loop = WorkerLoop(
+            worker_steps(settings, gateway, store, clock),
+            settings.worker.interval_seconds,
+            wake,
+            stop,
+            on_sync=lambda: probe.record_sync(clock.now()),
+        )
+        server = make_server(args.host, args.port, app, threaded=True)
+        worker = threading.Thread(target=loop.run, name="oms-worker", daemon=True)
+        worker.start()
+        serving = threading.Thread(target=server.serve_forever, name="oms-http", daemon=True)
+        serving.start()
+        LOG.info("listening on http://%s:%d/webhooks/jira", args.host, server.port)
+        with stop_on_signals(stop):
+            stop.wait()
+        server.shutdown()
+        wake.set()
+        worker.join()
+        serving.join()
+        return EXIT_OK
+    return EXIT_FAILURE

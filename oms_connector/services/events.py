@@ -1,0 +1,308 @@
+"""What each Jira webhook event means to the connector: the facts the inbox applies.
+
+``JiraEvents`` is the inbox processor's event parser. A table maps every event the
+connector uses to its handler; the supported events are derived from it. Events Jira
+sends that the connector has no use for are listed in ``IGNORED_EVENTS``: the webhook
+acknowledges them and stores nothing. Anything else is unknown (also acknowledged, and
+counted apart, so that a new Jira event shows up in the metrics).
+
+Handlers read Jira (an issue the store does not know yet, the worklogs of a
+``jira:worklog_updated``) before the processor opens its transaction, so no lock is
+held while Jira answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+from oms_connector.domain.classification import IssueSnapshot
+from oms_connector.domain.worklogs import Worklog
+from oms_connector.services.jira_port import JiraGateway
+from oms_connector.services.ports import (
+    Clock,
+    EventFacts,
+    IssueFact,
+    Store,
+    UnusableEventError,
+)
+
+LOG = logging.getLogger(__name__)
+
+
+# --- what the body parser gives ----------------------------------------------------------
+
+
+class ChangedIssue(Protocol):
+    @property
+    def snapshot(self) -> IssueSnapshot: ...
+
+    @property
+    def updated(self) -> datetime: ...
+
+    @property
+    def sent_at(self) -> datetime | None: ...
+
+    @property
+    def actor(self) -> frozenset[str]:
+        """Every identity (account id, user name, e-mail) of who made the change, case-folded."""
+        ...
+
+    @property
+    def touches_classification(self) -> bool: ...
+
+
+class IssueWorklogs(Protocol):
+    @property
+    def issue_id(self) -> str: ...
+
+    @property
+    def worklog_ids(self) -> Sequence[str]: ...
+
+    @property
+    def actor(self) -> frozenset[str]: ...
+
+
+class WebhookBodyParser(Protocol):
+    """Reads stored webhook bodies; raises ``ValueError`` for one without what is needed."""
+
+    def issue(self, body: bytes) -> ChangedIssue: ...
+
+    def worklog(self, body: bytes, *, deleted: bool = False) -> Worklog: ...
+
+    def issue_worklogs(self, body: bytes) -> IssueWorklogs: ...
+
+
+# --- the events ------------------------------------------------------------------------
+
+
+class Disposition(StrEnum):
+    SUPPORTED = "supported"
+    IGNORED = "ignored"
+    UNKNOWN = "unknown"
+
+
+IGNORED_EVENTS = frozenset(
+    {
+        "comment_created",
+        "comment_updated",
+        "comment_deleted",
+        "attachment_created",
+        "attachment_deleted",
+        "issuelink_created",
+        "issuelink_deleted",
+        "issue_property_set",
+        "issue_property_deleted",
+        "issuetype_created",
+        "issuetype_updated",
+        "issuetype_deleted",
+        "project_created",
+        "project_updated",
+        "project_deleted",
+        "project_soft_deleted",
+        "project_restored_deleted",
+        "project_archived",
+        "project_restored_archived",
+        "jira:version_created",
+        "jira:version_updated",
+        "jira:version_deleted",
+        "jira:version_released",
+        "jira:version_unreleased",
+        "jira:version_moved",
+        "jira:version_merged",
+        "jira:version_archived",
+        "jira:version_unarchived",
+        "sprint_created",
+        "sprint_updated",
+        "sprint_deleted",
+        "sprint_started",
+        "sprint_closed",
+        "board_created",
+        "board_updated",
+        "board_deleted",
+        "board_configuration_changed",
+        "filter_created",
+        "filter_updated",
+        "filter_deleted",
+        "user_created",
+        "user_updated",
+        "user_deleted",
+        "option_voting_changed",
+        "option_watching_changed",
+        "option_unassigned_issues_changed",
+        "option_subtasks_changed",
+        "option_attachments_changed",
+        "option_issuelinks_changed",
+        "option_timetracking_changed",
+    }
+)
+"""Events Jira can send that carry nothing the connector uses."""
+
+
+class JiraEvents:
+    """Turns a stored webhook body into the facts to ingest (the inbox's ``EventParser``)."""
+
+    def __init__(
+        self,
+        bodies: WebhookBodyParser,
+        store: Store,
+        gateway: JiraGateway,
+        clock: Clock,
+        own_accounts: frozenset[str] = frozenset(),
+    ) -> None:
+        self._bodies = bodies
+        self._store = store
+        self._gateway = gateway
+        self._clock = clock
+        self._own_accounts = frozenset(a.casefold() for a in own_accounts if a)
+
+    def parse(self, body: bytes) -> EventFacts:
+        name = event_name(body)
+        handler = EVENT_HANDLERS.get(name)
+        if handler is None:
+            # Stored by an older version, or by hand: nothing to do with it.
+            LOG.info("inbox event %r is not one the connector uses", name)
+            return EventFacts()
+        try:
+            return handler(self, body)
+        except ValueError as error:
+            raise UnusableEventError(str(error)) from error
+
+    # -- issues
+
+    def issue_created(self, body: bytes) -> EventFacts:
+        change = self._bodies.issue(body)
+        return EventFacts(issues=(IssueFact(change.snapshot, change.updated),))
+
+    def issue_updated(self, body: bytes) -> EventFacts:
+        change = self._bodies.issue(body)
+        if change.actor & self._own_accounts:
+            return EventFacts()  # the connector's own write-back coming back
+        if not change.touches_classification and self._issue_known(change.snapshot.id):
+            return EventFacts()
+        return EventFacts(issues=(IssueFact(change.snapshot, change.updated),))
+
+    def issue_deleted(self, body: bytes) -> EventFacts:
+        change = self._bodies.issue(body)
+        deleted_at = max(change.updated, change.sent_at or change.updated)
+        return EventFacts(issues=(IssueFact(change.snapshot, deleted_at, deleted=True),))
+
+    # -- worklogs
+
+    def worklog_changed(self, body: bytes) -> EventFacts:
+        worklog = self._bodies.worklog(body)
+        return EventFacts(issues=self._unknown_issue(worklog.issue_id), worklogs=(worklog,))
+
+    def worklog_deleted(self, body: bytes) -> EventFacts:
+        # The body carries the whole worklog; its issue does not matter to a tombstone.
+        return EventFacts(worklogs=(self._bodies.worklog(body, deleted=True),))
+
+    def issue_worklogs_changed(self, body: bytes) -> EventFacts:
+        change = self._bodies.issue_worklogs(body)
+        if not change.worklog_ids:
+            LOG.info("jira:worklog_updated for issue %s names no worklog", change.issue_id)
+            return EventFacts()
+        current = self._gateway.worklogs(list(change.worklog_ids))
+        found = {worklog.id for worklog in current}
+        gone = self._tombstones([i for i in change.worklog_ids if i not in found])
+        return EventFacts(issues=self._unknown_issue(change.issue_id), worklogs=(*current, *gone))
+
+    # -- reads
+
+    def _issue_known(self, issue_id: str) -> bool:
+        with self._store.unit_of_work() as uow:
+            return uow.issues.get(issue_id) is not None
+
+    def _unknown_issue(self, issue_id: str) -> tuple[IssueFact, ...]:
+        """The issue from Jira when the store does not know it yet, else nothing."""
+        if self._issue_known(issue_id):
+            return ()
+        return tuple(
+            IssueFact(issue.snapshot, issue.updated or self._clock.now())
+            for issue in self._gateway.issues([issue_id])
+        )
+
+    def _tombstones(self, worklog_ids: Sequence[str]) -> tuple[Worklog, ...]:
+        """Deletions of the stored worklogs among ``worklog_ids`` that Jira no longer has."""
+        if not worklog_ids:
+            return ()
+        with self._store.unit_of_work() as uow:
+            stored = [uow.worklogs.get(worklog_id) for worklog_id in worklog_ids]
+        return tuple(
+            _deleted(worklog) for worklog in stored if worklog is not None and not worklog.deleted
+        )
+
+
+def _deleted(worklog: Worklog) -> Worklog:
+    return Worklog(
+        id=worklog.id,
+        issue_id=worklog.issue_id,
+        started=worklog.started,
+        seconds=worklog.seconds,
+        updated=worklog.updated,
+        author=worklog.author,
+        deleted=True,
+    )
+
+
+Handler = Callable[[JiraEvents, bytes], EventFacts]
+
+EVENT_HANDLERS: Mapping[str, Handler] = {
+    "jira:issue_created": JiraEvents.issue_created,
+    "jira:issue_updated": JiraEvents.issue_updated,
+    "jira:issue_deleted": JiraEvents.issue_deleted,
+    "worklog_created": JiraEvents.worklog_changed,
+    "worklog_updated": JiraEvents.worklog_changed,
+    "worklog_deleted": JiraEvents.worklog_deleted,
+    "jira:worklog_updated": JiraEvents.issue_worklogs_changed,
+}
+
+SUPPORTED_EVENTS = frozenset(EVENT_HANDLERS)
+
+
+def disposition(name: str) -> Disposition:
+    """What the webhook does with an event: store it, acknowledge it, or count it as unknown."""
+    if name in SUPPORTED_EVENTS:
+        return Disposition.SUPPORTED
+    if name in IGNORED_EVENTS:
+        return Disposition.IGNORED
+    return Disposition.UNKNOWN
+
+
+class BodyProblem(StrEnum):
+    NOT_JSON = "not_json"
+    NOT_OBJECT = "not_object"
+    NO_EVENT = "no_event"
+
+
+_PROBLEM_TEXT = {
+    BodyProblem.NOT_JSON: "the body is not JSON (UTF-8)",
+    BodyProblem.NOT_OBJECT: "the body is not a JSON object",
+    BodyProblem.NO_EVENT: "the body has no webhookEvent string",
+}
+
+
+class EventNameError(UnusableEventError):
+    """A body with no event name; ``problem`` says why, for counting."""
+
+    def __init__(self, problem: BodyProblem) -> None:
+        self.problem = problem
+        super().__init__(_PROBLEM_TEXT[problem])
+
+
+def event_name(body: bytes) -> str:
+    """The ``webhookEvent`` of a JSON body; ``EventNameError`` says what is wrong."""
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise EventNameError(BodyProblem.NOT_JSON) from None
+    if not isinstance(document, dict):
+        raise EventNameError(BodyProblem.NOT_OBJECT)
+    name = document.get("webhookEvent")
+    if not isinstance(name, str) or not name.strip():
+        raise EventNameError(BodyProblem.NO_EVENT)
+    return name

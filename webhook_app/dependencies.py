@@ -1,0 +1,87 @@
+"""What the app needs from the rest of the connector, bundled; built from settings by default."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from oms_connector import bootstrap
+from oms_connector.config import Settings
+from oms_connector.services.inbox import InboxService
+from oms_connector.services.ports import InboxStatus, Store
+
+
+class Inbox(Protocol):
+    def receive(self, body: bytes, delivery_id: str | None = None) -> bool:
+        """Store a raw event, committed; whether it was new (False for a repeated delivery)."""
+        ...
+
+    def counts(self) -> Mapping[InboxStatus, int]: ...
+
+
+class Probe(Protocol):
+    def check(self) -> None:
+        """Return when the database answers; raise ``StoreUnavailableError`` otherwise."""
+        ...
+
+    def last_sync(self) -> datetime | None:
+        """When the last sync pass completed, if one has."""
+        ...
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class AppServices:
+    inbox: Inbox
+    probe: Probe
+    now: Callable[[], datetime]
+    close: Callable[[], None] = field(default=_nothing)
+    """Releases what was built for the app (the database engine)."""
+
+
+SYNC_COMPLETED_CHECKPOINT = "sync.completed"
+"""Checkpoint holding the instant (ISO 8601) the last sync pass completed."""
+
+
+class StoreProbe:
+    """Readiness and sync age read through the store port."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def check(self) -> None:
+        self.last_sync()
+
+    def record_sync(self, completed_at: datetime) -> None:
+        """Note that a sync pass completed (for the metrics' sync age)."""
+        with self._store.unit_of_work() as uow:
+            uow.checkpoints.set(SYNC_COMPLETED_CHECKPOINT, completed_at.isoformat(), completed_at)
+            uow.commit()
+
+    def last_sync(self) -> datetime | None:
+        with self._store.unit_of_work() as uow:
+            text = uow.checkpoints.get(SYNC_COMPLETED_CHECKPOINT)
+        if text is None:
+            return None
+        try:
+            instant = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+        return instant if instant.tzinfo is not None else None
+
+
+def build_services(settings: Settings) -> AppServices:
+    """The app's dependencies on the configured database."""
+    store, close = bootstrap.open_store(settings)
+    clock = bootstrap.system_clock()
+    return AppServices(
+        inbox=InboxService(store, clock),
+        probe=StoreProbe(store),
+        now=clock.now,
+        close=close,
+    )
