@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +18,8 @@ from oms_connector.adapters.jira_payloads import (
     document_text,
     parse,
 )
+from oms_connector.domain.classification import IssueSnapshot
+from oms_connector.domain.worklogs import Worklog
 from tests.gateway.jira_json import adf, issue, worklog
 
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -232,3 +236,69 @@ def test_a_changed_worklog_list_without_values_is_malformed() -> None:
 
 def test_document_text_ignores_nodes_it_does_not_know() -> None:
     assert document_text({"type": "doc", "content": [{"type": "media", "attrs": {}}, 7]}) == ""
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "jira_webhooks"
+
+
+def _fixture(name: str) -> Any:
+    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("name", "seconds", "updated"),
+    [
+        (
+            "zulip/worklog_created.json",
+            144000,
+            datetime(2026, 9, 23, 0, 18, 35, 652000, tzinfo=IST),
+        ),
+        (
+            "zulip/worklog_updated.json",
+            115200,
+            datetime(2026, 9, 23, 0, 19, 13, 744000, tzinfo=IST),
+        ),
+    ],
+)
+def test_the_worklog_member_of_a_captured_webhook_parses(
+    name: str, seconds: int, updated: datetime
+) -> None:
+    parsed = parse(WorklogPayload, _fixture(name)["worklog"], "worklog").to_worklog()
+
+    assert parsed == Worklog(
+        id="10066",
+        issue_id="10014",
+        started=datetime(2026, 9, 21, 8, 16, 58, 108000, tzinfo=IST),
+        seconds=seconds,
+        updated=updated,
+        author="99:27935d01-92a7-4687-8272-a9b8d3b2ae2e",
+    )
+
+
+def test_the_issue_member_of_a_captured_server_webhook_parses() -> None:
+    payload = parse(IssuePayload, _fixture("zulip/issue_created.json")["issue"], "issue")
+
+    assert payload.to_snapshot() == IssueSnapshot(
+        id="10400",
+        key="BUG-15",
+        project_key="BUG",
+        summary="New bug with hook",
+        description="Fix me please",
+        issue_type="Bug",
+        priority="Major",
+    )
+    assert payload.updated == datetime(2013, 3, 27, 16, 53, 58, 301000, tzinfo=UTC)
+
+
+def test_a_captured_cloud_issue_with_many_custom_fields_reads_the_configured_one() -> None:
+    body = _fixture("mattermost-plugin-jira/webhook-cloud-issue-created-many-fields.json")
+
+    snapshot = parse(IssuePayload, body["issue"], "issue").to_snapshot(
+        IssueFieldIds(override="customfield_10074")
+    )
+
+    assert (snapshot.key, snapshot.labels, snapshot.override_field) == (
+        "KT-22",
+        frozenset({"Label1", "Label2"}),
+        "A",
+    )
