@@ -1,0 +1,253 @@
+"""``sync`` and ``worker``: read Jira's changes into the store, on demand or in a loop.
+
+``sync --once [--since DATE]`` runs one pass (a backfill from DATE when given) and
+prints what it stored; on a terminal, a progress bar on stderr follows each stage
+from its starting time to now. ``worker`` repeats, every ``worker.interval_seconds``:
+sync, process the inbox, close due periods; SIGTERM or SIGINT stops it once the step
+under way has finished.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime, time
+from types import FrameType
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from oms_connector import bootstrap
+from oms_connector.adapters.jira_gateway import (
+    Deployment,
+    JiraAuthError,
+    JiraConnection,
+    JiraError,
+    JiraRestGateway,
+    resolve_field_id,
+)
+from oms_connector.adapters.jira_payloads import IssueFieldIds
+from oms_connector.adapters.webhook_payloads import WebhookBodies
+from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, iso_date
+from oms_connector.config import Settings
+from oms_connector.domain.periods import local_midnight
+from oms_connector.services.close import CloseService
+from oms_connector.services.events import JiraEvents
+from oms_connector.services.inbox import InboxProcessor
+from oms_connector.services.ports import Clock, Store
+from oms_connector.services.sync import Stage, SyncReport, SyncService, backfill_fraction
+
+LOG = logging.getLogger(__name__)
+CUSTOM_FIELD_PREFIX = "customfield_"
+
+
+def register(subparsers: Subparsers) -> None:
+    sync = add_command(
+        subparsers, "sync", run_sync, help="read what changed in Jira since the last sync"
+    )
+    sync.add_argument("--once", action="store_true", required=True, help="run one pass, then exit")
+    sync.add_argument(
+        "--since",
+        type=iso_date,
+        metavar="DATE",
+        help="read everything changed since this day (defaults.timezone midnight): a backfill",
+    )
+    add_command(
+        subparsers,
+        "worker",
+        run_worker,
+        help="sync, process the inbox and close due periods, repeatedly, until stopped",
+    )
+
+
+# --- building ------------------------------------------------------------------------------
+
+
+def open_gateway(settings: Settings) -> JiraRestGateway:
+    """The gateway for the configured site, with the configured fields resolved to ids."""
+    jira = settings.jira
+    connection = JiraConnection(
+        url=jira.url,
+        user=jira.user,
+        token=jira.require_token().get_secret_value(),
+        deployment=Deployment(jira.deployment),
+    )
+    gateway = JiraRestGateway(connection)
+    override = settings.classification.override_field
+    if not override:
+        return gateway
+    try:
+        if not override.startswith(CUSTOM_FIELD_PREFIX):
+            override = resolve_field_id(gateway.fields(), override)
+    except BaseException:
+        gateway.close()
+        raise
+    return JiraRestGateway(
+        connection, field_ids=IssueFieldIds(override=override), client=gateway.client
+    )
+
+
+def sync_service(
+    settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
+) -> SyncService:
+    plans = settings.domain_plans()
+    start = min(local_midnight(plan, plan.enrolled_on) for plan in plans)
+    projects = [key for plan in plans for key in plan.jira_projects]
+    return SyncService(
+        gateway, store, bootstrap.ingest(settings, clock), clock, projects, start=start
+    )
+
+
+@contextmanager
+def _connected(settings: Settings) -> Iterator[tuple[JiraRestGateway, Store, Clock]]:
+    with ExitStack() as stack:
+        store, close_store = bootstrap.open_store(settings)
+        stack.callback(close_store)
+        gateway = open_gateway(settings)
+        stack.callback(gateway.close)
+        yield gateway, store, bootstrap.system_clock()
+
+
+# --- sync --once ---------------------------------------------------------------------------
+
+
+def run_sync(args: argparse.Namespace, settings: Settings) -> int:
+    zone = ZoneInfo(settings.defaults.timezone)
+    since = None if args.since is None else datetime.combine(args.since, time(0), tzinfo=zone)
+    try:
+        with _connected(settings) as (gateway, store, clock):
+            sync = sync_service(settings, gateway, store, clock)
+            bar = ProgressBar(sys.stderr, clock, {s: since or sync.checkpoint(s) for s in Stage})
+            report = sync.run_once(since=since, progress=bar.update)
+            bar.finish()
+    except JiraError as error:
+        print(f"sync stopped: {error}", file=sys.stderr)
+        return EXIT_FAILURE
+    print(summary(report))
+    return EXIT_OK
+
+
+def summary(report: SyncReport) -> str:
+    lines = [
+        f"issues:    {report.issues_read:,} read, {report.issues_stored:,} stored",
+        f"worklogs:  {report.worklogs_read:,} read, {report.worklogs_stored:,} stored"
+        f" ({report.issues_fetched_for_worklogs:,} issues fetched for them)",
+        f"deletions: {report.deletions_read:,} read, {report.deletions_stored:,} stored",
+    ]
+    for stage, reached in report.checkpoints.items():
+        lines.append(f"checkpoint {stage.value}: {reached.isoformat(timespec='seconds')}")
+    return "\n".join(lines)
+
+
+class ProgressBar:
+    """A one-line bar on a terminal: how far each stage has come from its start to now."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO, clock: Clock, starts: dict[Stage, datetime | None]) -> None:
+        self._stream = stream
+        self._clock = clock
+        self._starts = starts
+        self._shown = stream.isatty()
+        self._now = clock.now()
+
+    def update(self, stage: Stage, reached: datetime, report: SyncReport) -> None:
+        if not self._shown:
+            return
+        start = self._starts.get(stage) or reached
+        fraction = backfill_fraction(start, reached, self._now)
+        filled = round(fraction * self.WIDTH)
+        stored = report.issues_stored + report.worklogs_stored + report.deletions_stored
+        self._stream.write(
+            f"\r{stage.value:<9} [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+            f"{fraction:4.0%}  {stored:,} stored"
+        )
+        self._stream.flush()
+
+    def finish(self) -> None:
+        if self._shown:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+# --- worker --------------------------------------------------------------------------------
+
+
+Step = tuple[str, Callable[[], object]]
+
+
+@dataclass
+class Worker:
+    """Runs its steps in turn, then waits ``interval_seconds``, until ``stop`` is set.
+
+    A failing step is logged and the next one runs; bad credentials stop the loop,
+    since no retry can fix them.
+    """
+
+    steps: Sequence[Step]
+    interval_seconds: float
+    stop: threading.Event
+
+    def run(self) -> int:
+        while not self.stop.is_set():
+            for name, step in self.steps:
+                if self.stop.is_set():
+                    break
+                try:
+                    step()
+                except JiraAuthError as error:
+                    LOG.error("worker stops: %s", error)  # noqa: TRY400 - the message says it all
+                    return EXIT_FAILURE
+                except Exception as error:  # one step's failure must not stop the loop
+                    LOG.error("worker step %s failed: %s", name, error)  # noqa: TRY400 - one line
+            self.stop.wait(self.interval_seconds)
+        return EXIT_OK
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` instead of interrupting the step under way."""
+
+    def request_stop(signum: int, _frame: FrameType | None) -> None:
+        LOG.info("signal %d: stopping after the current step", signum)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def run_worker(_args: argparse.Namespace, settings: Settings) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    stop = threading.Event()
+    with _connected(settings) as (gateway, store, clock), stop_on_signals(stop):
+        steps = worker_steps(settings, gateway, store, clock)
+        return Worker(steps, settings.worker.interval_seconds, stop).run()
+
+
+def worker_steps(
+    settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
+) -> list[Step]:
+    sync = sync_service(settings, gateway, store, clock)
+    events = JiraEvents(
+        WebhookBodies(gateway.field_ids), store, gateway, clock, frozenset({settings.jira.user})
+    )
+    inbox = InboxProcessor(
+        store, events, bootstrap.ingest(settings, clock), clock, worker=worker_name()
+    )
+    closer = CloseService(store, settings.domain_plans(), settings.defaults.close_grace_days, clock)
+    return [("sync", sync.run_once), ("inbox", inbox.run_once), ("close", closer.close)]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"

@@ -1,0 +1,225 @@
+"""``oms-connector sync --once`` and the ``worker`` loop."""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import responses
+
+from oms_connector import bootstrap
+from oms_connector.adapters.jira_gateway import JiraAuthError
+from oms_connector.cli import main
+from oms_connector.commands.sync import ProgressBar, Worker, stop_on_signals, summary
+from oms_connector.config import load_settings
+from oms_connector.services.sync import Stage, SyncReport
+from tests.gateway.jira_json import API, changed, issue, worklog
+from tests.sync.fakes import FixedClock
+
+CONFIG = """\
+jira: {{url: "https://your-domain.atlassian.net", user: bot@example.com, token_env: OMS_TEST_JIRA}}
+database: {{url: "sqlite:///{database}"}}
+defaults: {{timezone: UTC}}
+plans:
+  - {{id: acme, customer: Acme Corp, jira_projects: [ACME], hours_per_month: 10,
+     term_months: 3, enrolled_on: 2026-01-31, timezone: UTC}}
+"""
+SINCE_MS = 1769904000000  # 2026-02-01T00:00Z
+
+
+@pytest.fixture
+def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in list(os.environ):
+        if name.upper().startswith("OMS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("OMS_TEST_JIRA", "token-value")
+    path = tmp_path / "config.yaml"
+    path.write_text(CONFIG.format(database=tmp_path / "oms.sqlite3"), encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def http() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+def jira_with_one_worklog(http: responses.RequestsMock) -> None:
+    http.get(f"{API}/myself", json={"accountId": "bot", "timeZone": "UTC"})
+    http.post(
+        f"{API}/search/jql",
+        json={"issues": [issue(10001, "ACME-1", updated="2026-02-02T10:00:00.000+0000")]},
+    )
+    http.get(
+        f"{API}/worklog/updated",
+        json=changed([501], since=SINCE_MS, until=SINCE_MS + 86_400_000),
+    )
+    http.post(f"{API}/worklog/list", json=[worklog(501, 10001, seconds=5400)])
+    http.get(
+        f"{API}/worklog/deleted",
+        json=changed([], since=SINCE_MS, until=SINCE_MS, path="worklog/deleted"),
+    )
+
+
+def test_sync_once_from_a_date_stores_what_changed_and_says_so(
+    config: Path, http: responses.RequestsMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    jira_with_one_worklog(http)
+
+    status = main(["--config", str(config), "sync", "--once", "--since", "2026-02-01"])
+
+    assert status == 0
+    assert capsys.readouterr().out == (
+        "issues:    1 read, 1 stored\n"
+        "worklogs:  1 read, 1 stored (0 issues fetched for them)\n"
+        "deletions: 0 read, 0 stored\n"
+        "checkpoint issues: 2026-02-02T10:00:00+00:00\n"
+        "checkpoint worklogs: 2026-02-02T00:00:00+00:00\n"
+        "checkpoint deletions: 2026-02-01T00:00:00+00:00\n"
+    )
+    assert http.calls[2].request.params == {"since": str(SINCE_MS - 120_000)}
+    store, close = bootstrap.open_store(load_settings(config))
+    try:
+        with store.unit_of_work() as uow:
+            stored = uow.worklogs.get("501")
+    finally:
+        close()
+    assert stored is not None
+    assert (stored.issue_id, stored.seconds) == ("10001", 5400)
+
+
+def test_sync_once_with_refused_credentials_says_who_was_refused_where(
+    config: Path, http: responses.RequestsMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    http.get(f"{API}/myself", status=401)
+
+    status = main(["--config", str(config), "sync", "--once"])
+
+    assert status == 1
+    assert capsys.readouterr().err == (
+        "sync stopped: Jira at https://your-domain.atlassian.net refused the credentials of "
+        "bot@example.com (401). Check the user and its API token.\n"
+    )
+
+
+def test_sync_without_once_is_a_usage_error(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as raised:
+        main(["--config", str(config), "sync"])
+
+    assert raised.value.code == 2
+    assert "the following arguments are required: --once" in capsys.readouterr().err
+
+
+def test_the_summary_lists_counts_and_checkpoints() -> None:
+    report = SyncReport(
+        issues_read=1200,
+        issues_stored=3,
+        issues_fetched_for_worklogs=2,
+        worklogs_read=10_000,
+        worklogs_stored=9_999,
+        checkpoints={Stage.WORKLOGS: datetime(2026, 2, 1, 12, 30, tzinfo=UTC)},
+    )
+
+    assert summary(report) == (
+        "issues:    1,200 read, 3 stored\n"
+        "worklogs:  10,000 read, 9,999 stored (2 issues fetched for them)\n"
+        "deletions: 0 read, 0 stored\n"
+        "checkpoint worklogs: 2026-02-01T12:30:00+00:00"
+    )
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_the_progress_bar_shows_how_far_a_stage_has_come_towards_now() -> None:
+    clock = FixedClock(datetime(2026, 2, 11, tzinfo=UTC))
+    stream = Terminal()
+    bar = ProgressBar(stream, clock, {Stage.WORKLOGS: datetime(2026, 2, 1, tzinfo=UTC)})
+
+    bar.update(Stage.WORKLOGS, datetime(2026, 2, 4, tzinfo=UTC), SyncReport(worklogs_stored=1500))
+    bar.finish()
+
+    assert stream.getvalue() == (
+        "\rworklogs  [#########.....................]  30%  1,500 stored\n"
+    )
+
+
+def test_no_progress_bar_is_drawn_when_stderr_is_not_a_terminal() -> None:
+    stream = io.StringIO()
+    bar = ProgressBar(stream, FixedClock(), {})
+
+    bar.update(Stage.ISSUES, datetime(2026, 2, 4, tzinfo=UTC), SyncReport())
+    bar.finish()
+
+    assert stream.getvalue() == ""
+
+
+def test_the_worker_runs_its_steps_in_order_and_stops_after_the_current_step() -> None:
+    stop = threading.Event()
+    ran: list[str] = []
+
+    def sync() -> None:
+        ran.append("sync")
+
+    def inbox() -> None:
+        ran.append("inbox")
+        stop.set()  # as a signal arriving during this step would
+
+    def close() -> None:
+        ran.append("close")
+
+    status = Worker([("sync", sync), ("inbox", inbox), ("close", close)], 0.0, stop).run()
+
+    assert (status, ran) == (0, ["sync", "inbox"])
+
+
+def test_a_failing_step_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    stop = threading.Event()
+    ran: list[str] = []
+
+    def sync() -> None:
+        ran.append("sync")
+        raise RuntimeError("Jira at x did not answer")
+
+    def close() -> None:
+        ran.append("close")
+        if ran.count("close") == 2:
+            stop.set()
+
+    with caplog.at_level(logging.ERROR):
+        status = Worker([("sync", sync), ("close", close)], 0.0, stop).run()
+
+    assert (status, ran) == (0, ["sync", "close", "sync", "close"])
+    assert caplog.messages == ["worker step sync failed: Jira at x did not answer"] * 2
+
+
+def test_refused_credentials_stop_the_worker() -> None:
+    def sync() -> None:
+        raise JiraAuthError("Jira at x refused the credentials of y (401).")
+
+    assert Worker([("sync", sync)], 0.0, threading.Event()).run() == 1
+
+
+def test_sigterm_and_sigint_request_a_stop_and_the_handlers_are_restored() -> None:
+    before = signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)
+    stops: list[bool] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        stop = threading.Event()
+        with stop_on_signals(stop):
+            os.kill(os.getpid(), sig)
+            stop.wait(timedelta(seconds=5).total_seconds())
+            stops.append(stop.is_set())
+
+    assert stops == [True, True]
+    assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
