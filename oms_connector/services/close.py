@@ -16,7 +16,8 @@ from datetime import date, datetime
 from oms_connector.domain.periods import close_instant, local_midnight
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.statements import build_statement
-from oms_connector.domain.usage import PeriodUsage, usage_by_period
+from oms_connector.domain.usage import PeriodUsage
+from oms_connector.domain.work_groups import period_bounds, usage_from_groups
 from oms_connector.services.ports import Clock, Store
 
 
@@ -65,13 +66,17 @@ class CloseService:
         missing = [index for index in due if index not in written]
         if not missing:
             return
-        usage = self._usage(plan)
+        usage: dict[int, PeriodUsage] = {}
+        if missing[-1] > 0:  # statement 0 bills no usage
+            # Statement k bills periods before k: later work only needs to be told apart.
+            usage = self._usage(plan, periods=missing[-1] + 1)
         for index in missing:
             self._write(plan, index, usage, report)
 
-    def _usage(self, plan: Plan) -> dict[int, PeriodUsage]:
+    def _usage(self, plan: Plan, periods: int) -> dict[int, PeriodUsage]:
+        bounds = period_bounds(plan, periods)
         with self._store.unit_of_work() as uow:
-            return usage_by_period(plan, uow.worklogs.logged_work(plan.jira_projects))
+            return usage_from_groups(plan, uow.worklogs.work_groups(plan.jira_projects, bounds))
 
     def _write(
         self, plan: Plan, index: int, usage: dict[int, PeriodUsage], report: CloseReport

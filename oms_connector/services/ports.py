@@ -17,6 +17,7 @@ from oms_connector.domain.classification import IssueSnapshot, WorkType
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
 from oms_connector.domain.usage import LoggedWork
+from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog
 
 
@@ -129,6 +130,16 @@ class WorklogRepository(Protocol):
 
     def logged_work(self, project_keys: Sequence[str]) -> Iterator[LoggedWork]:
         """Live worklogs on live, classified issues of these projects, with their work type."""
+        ...
+
+    def work_groups(
+        self, project_keys: Sequence[str], bounds: Sequence[datetime]
+    ) -> Iterator[WorkGroup]:
+        """The same worklogs as ``logged_work``, summed per period, work type and issue.
+
+        A worklog's period is the number of ``bounds`` (ascending instants) at or before
+        its start, minus one.
+        """
         ...
 
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import copy
 import hashlib
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Self
 
+from oms_connector.domain.classification import WorkType
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
 from oms_connector.domain.usage import LoggedWork
+from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog, supersedes
 from oms_connector.services.ports import (
     FiredAlert,
@@ -94,6 +97,17 @@ class MemoryWorklogs:
             yield LoggedWork(
                 worklog.id, issue.snapshot.key, issue.work_type, worklog.started, worklog.seconds
             )
+
+    def work_groups(
+        self, project_keys: Sequence[str], bounds: Sequence[datetime]
+    ) -> Iterator[WorkGroup]:
+        groups: dict[tuple[int, WorkType, str], list[LoggedWork]] = {}
+        for work in self.logged_work(project_keys):
+            index = bisect_right(bounds, work.started) - 1
+            groups.setdefault((index, work.work_type, work.issue_key), []).append(work)
+        for (index, work_type, key), items in groups.items():
+            seconds = sum(item.seconds for item in items)
+            yield WorkGroup(index, work_type, key, seconds, tuple(i.worklog_id for i in items))
 
 
 class MemoryInbox:

@@ -6,12 +6,14 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import JSON, ColumnElement, Connection, Row, case, func, literal, select
 
 from oms_connector.adapters.sql.schema import issues, worklogs
+from oms_connector.adapters.sql.types import UtcInstant
 from oms_connector.adapters.sql.upsert import insert_on_conflict
 from oms_connector.domain.classification import WorkType
 from oms_connector.domain.usage import LoggedWork
+from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog
 
 STREAM_BATCH = 10_000
@@ -59,17 +61,50 @@ class SqlWorklogRepository:
                 worklogs.c.seconds,
             )
             .select_from(worklogs.join(issues, worklogs.c.issue_id == issues.c.id))
-            .where(
-                issues.c.project_key.in_(list(project_keys)),
-                issues.c.work_type.is_not(None),
-                ~issues.c.deleted,
-                ~worklogs.c.deleted,
-            )
+            .where(*_counted(project_keys))
         )
         result = self._connection.execution_options(yield_per=STREAM_BATCH).execute(query)
         work_types = _WORK_TYPES
         for worklog_id, key, work_type, started, seconds in result:
             yield LoggedWork(worklog_id, key, work_types[work_type], started, seconds)
+
+    def work_groups(
+        self, project_keys: Sequence[str], bounds: Sequence[datetime]
+    ) -> Iterator[WorkGroup]:
+        if not project_keys:
+            return
+        started = worklogs.c.started_utc
+        period = case(
+            *(
+                (started < literal(bound, UtcInstant()), index - 1)
+                for index, bound in enumerate(bounds)
+            ),
+            else_=len(bounds) - 1,
+        ).label("period")
+        ids = (
+            func.json_agg(worklogs.c.id, type_=JSON)
+            if self._connection.dialect.name == "postgresql"
+            else func.json_group_array(worklogs.c.id, type_=JSON)
+        )
+        query = (
+            select(period, issues.c.work_type, issues.c.key, func.sum(worklogs.c.seconds), ids)
+            .select_from(worklogs.join(issues, worklogs.c.issue_id == issues.c.id))
+            .where(*_counted(project_keys))
+            .group_by(period, issues.c.work_type, issues.c.key)
+        )
+        work_types = _WORK_TYPES
+        for index, work_type, key, seconds, worklog_ids in self._connection.execute(query):
+            yield WorkGroup(index, work_types[work_type], key, int(seconds), tuple(worklog_ids))
+
+
+def _counted(project_keys: Sequence[str]) -> tuple[ColumnElement[bool], ...]:
+    """Live worklogs on live, classified issues of the projects."""
+    return (
+        issues.c.project_key.in_(list(project_keys)),
+        issues.c.work_type.is_not(None),
+        ~issues.c.deleted,
+        ~worklogs.c.deleted,
+    )
 
 
 def _row(worklog: Worklog, stored_at: datetime) -> dict[str, Any]:

@@ -1,0 +1,211 @@
+"""Close a month for 1,000 plans and 1,000,000 worklogs in a SQLite file.
+
+Prints the close's time, worklogs per second and peak memory, beside the time of
+one plain SQL GROUP BY over the same worklogs (the floor). Targets: the close within
+3x the floor, peak memory under 500 MB.
+
+    .venv/bin/python bench/close.py [--plans 1000] [--worklogs 1000000] [--db PATH]
+
+The database is generated once (outside the measurement) and reused while its size
+matches; delete it or pass --fresh to generate it again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from oms_connector.adapters.sql.engine import create_store_engine, upgrade
+from oms_connector.adapters.sql.store import SqlStore
+from oms_connector.adapters.sql.types import epoch_micros
+from oms_connector.domain.periods import local_midnight
+from oms_connector.domain.plans import Plan
+from oms_connector.services.close import CloseService
+
+ENROLLED = date(2026, 1, 1)
+AS_OF = date(2026, 2, 4)  # period 0 (January) has closed for every plan
+ZONES = ("America/New_York", "Europe/London", "Asia/Tokyo", "UTC", "America/Los_Angeles")
+ISSUES_PER_PLAN = 10
+NOW = datetime(2026, 2, 4, 12, tzinfo=UTC)
+
+
+class FixedClock:
+    def now(self) -> datetime:
+        return NOW
+
+
+def plans(count: int) -> list[Plan]:
+    return [
+        Plan(
+            id=f"plan{n:04d}",
+            customer=f"Customer {n}",
+            hours_per_month=Decimal(10 + n % 4 * 10),
+            term_months=3,
+            enrolled_on=ENROLLED,
+            timezone=ZoneInfo(ZONES[n % len(ZONES)]),
+            jira_projects=(f"P{n:04d}",),
+        )
+        for n in range(count)
+    ]
+
+
+def generate(path: Path, plan_count: int, worklog_count: int) -> None:
+    engine = create_store_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    rng = random.Random(7)
+    now = epoch_micros(NOW)
+    connection = sqlite3.connect(path)
+    issue_rows = []
+    for n, plan in enumerate(plans(plan_count)):
+        for i in range(ISSUES_PER_PLAN):
+            work_type = "priority" if i >= ISSUES_PER_PLAN - 2 else "oms"
+            issue_rows.append(
+                (
+                    f"{n}-{i}",
+                    f"P{n:04d}-{i + 1}",
+                    f"P{n:04d}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "[]",
+                    "[]",
+                    "",
+                    "",
+                    work_type,
+                    "default",
+                    0,
+                    0,
+                    now,
+                    now,
+                )
+            )
+    connection.executemany(f"INSERT INTO issues VALUES ({', '.join('?' * 17)})", issue_rows)
+    per_plan = worklog_count // plan_count
+    all_plans = plans(plan_count)
+    rows = []
+    for n, plan in enumerate(all_plans):
+        start = epoch_micros(local_midnight(plan, ENROLLED))
+        span = epoch_micros(local_midnight(plan, date(2026, 2, 1))) - start
+        for w in range(per_plan):
+            started = start + rng.randrange(span // 1_000_000) * 1_000_000
+            rows.append(
+                (
+                    f"w{n:04d}{w:05d}",
+                    f"{n}-{rng.randrange(ISSUES_PER_PLAN)}",
+                    "bench",
+                    started,
+                    0,
+                    rng.randrange(900, 14_400, 60),
+                    now,
+                    0,
+                    now,
+                )
+            )
+        if len(rows) >= 200_000:
+            connection.executemany(f"INSERT INTO worklogs VALUES ({', '.join('?' * 9)})", rows)
+            rows.clear()
+    connection.executemany(f"INSERT INTO worklogs VALUES ({', '.join('?' * 9)})", rows)
+    connection.commit()
+    connection.close()
+    # Statement 0 of every plan (billed in advance, no usage): the month before.
+    store = SqlStore(create_store_engine(f"sqlite:///{path}"))
+    CloseService(store, all_plans, 3, FixedClock()).close(as_of=ENROLLED)
+    store.close()
+
+
+def floor(path: Path) -> float:
+    connection = sqlite3.connect(path)
+    began = time.perf_counter()
+    connection.execute(
+        "SELECT issue_id, count(*), sum(seconds) FROM worklogs WHERE NOT deleted GROUP BY issue_id"
+    ).fetchall()
+    elapsed = time.perf_counter() - began
+    connection.close()
+    return elapsed
+
+
+def measure(path: Path, plan_count: int) -> tuple[float, int]:
+    store = SqlStore(create_store_engine(f"sqlite:///{path}"))
+    try:
+        began = time.perf_counter()
+        report = CloseService(store, plans(plan_count), 3, FixedClock()).close(as_of=AS_OF)
+        elapsed = time.perf_counter() - began
+    finally:
+        store.close()
+    return elapsed, len(report.written)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plans", type=int, default=1000)
+    parser.add_argument("--worklogs", type=int, default=1_000_000)
+    parser.add_argument("--db", type=Path, default=Path("bench/out/close.sqlite3"))
+    parser.add_argument("--fresh", action="store_true", help="generate the database again")
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.measure_only:
+        return report(args.db, args.plans, args.worklogs)
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    if args.fresh or not args.db.exists():
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{args.db}{suffix}").unlink(missing_ok=True)
+        began = time.perf_counter()
+        generate(args.db, args.plans, args.worklogs)
+        print(f"generated {args.db} in {time.perf_counter() - began:.1f} s")
+    # Measure in a fresh process so that peak memory is the close's, not the generator's.
+    measured = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--measure-only",
+            "--db",
+            str(args.db),
+            "--plans",
+            str(args.plans),
+            "--worklogs",
+            str(args.worklogs),
+        ],
+        check=False,
+    )
+    return measured.returncode
+
+
+def report(path: Path, plan_count: int, worklog_count: int) -> int:
+    # Work on a copy: the close writes statements, and every run must close the same month.
+    work = path.with_name(path.stem + "-run.sqlite3")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    source = sqlite3.connect(path)
+    target = sqlite3.connect(work)
+    source.backup(target)
+    source.close()
+    target.close()
+    floor_seconds = min(floor(work) for _ in range(3))
+    close_seconds, written = measure(work, plan_count)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    ratio = close_seconds / floor_seconds
+    print(f"plans: {plan_count}  worklogs: {worklog_count}  statements written: {written}")
+    print(f"floor (one SQL GROUP BY):  {floor_seconds:.3f} s")
+    print(
+        f"close:                     {close_seconds:.3f} s  "
+        f"({worklog_count / close_seconds:,.0f} worklogs/s, {ratio:.2f}x the floor; target 3x)"
+    )
+    print(f"peak memory (max RSS):     {peak_mb:.0f} MB (target < 500 MB)")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
