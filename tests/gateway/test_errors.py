@@ -204,3 +204,38 @@ def test_a_malformed_field_list_names_the_entry(
         JiraResponseError, match=r"^malformed Jira field list: 1.id: Field required$"
     ):
         gateway.fields()
+
+
+def test_a_retry_after_date_falls_back_to_backoff(
+    http: responses.RequestsMock, gateway: JiraRestGateway, sleeps: Sleeps
+) -> None:
+    http.get(FIELD, status=429, headers={"Retry-After": "Wed, 21 Oct 2026 07:28:00 GMT"})
+    http.get(FIELD, json=[])
+
+    gateway.fields()
+
+    assert sleeps == [0.75]
+
+
+def test_a_search_that_repeats_its_page_token_is_a_response_error(
+    http: responses.RequestsMock, gateway: JiraRestGateway
+) -> None:
+    http.post(f"{API}/search/jql", json={"issues": [], "nextPageToken": "same"})
+
+    with pytest.raises(JiraResponseError, match="repeated the page token 'same'"):
+        list(gateway.search_issues("project = ACME"))
+    assert len(http.calls) == 2
+
+
+def test_a_malformed_worklog_list_names_the_entry_and_field(
+    http: responses.RequestsMock, gateway: JiraRestGateway
+) -> None:
+    http.post(f"{API}/worklog/list", json=[{"id": "1", "issueId": "2"}])
+
+    with pytest.raises(JiraResponseError) as raised:
+        gateway.worklogs(["1"])
+
+    assert str(raised.value) == (
+        "malformed Jira worklog/list answer: 0.started: Field required; "
+        "0.updated: Field required; 0.timeSpentSeconds: Field required"
+    )

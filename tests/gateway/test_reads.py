@@ -15,11 +15,12 @@ from oms_connector.adapters.jira_gateway import (
     Change,
     ChangePage,
     Deployment,
+    JiraRequestError,
     JiraResponseError,
     JiraRestGateway,
     resolve_field_id,
 )
-from oms_connector.adapters.jira_payloads import IssueFieldIds
+from oms_connector.adapters.jira_payloads import FieldPayload, IssueFieldIds
 from oms_connector.domain.classification import IssueSnapshot
 from oms_connector.domain.worklogs import Worklog
 from tests.gateway.conftest import TOKEN, GatewayFactory
@@ -331,3 +332,24 @@ def test_an_unknown_account_time_zone_is_none(
     http.get(f"{API}/myself", json={"accountId": "abc", "timeZone": zone})
 
     assert gateway.user_timezone() is None
+
+
+@pytest.mark.parametrize(
+    ("wanted", "message"),
+    [
+        ("Customer Tier", "Jira has no field named 'Customer Tier'"),
+        (
+            "Team",
+            "Jira has several fields named 'Team' (customfield_1, customfield_2): configure the id",
+        ),
+    ],
+)
+def test_a_field_name_that_is_missing_or_ambiguous_is_refused(wanted: str, message: str) -> None:
+    fields = [
+        FieldPayload(id="customfield_1", name="Team"),
+        FieldPayload(id="customfield_2", name="team"),
+    ]
+
+    with pytest.raises(JiraRequestError) as raised:
+        resolve_field_id(fields, wanted)
+    assert str(raised.value) == message
