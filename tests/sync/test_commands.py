@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import signal
@@ -223,3 +224,22 @@ def test_sigterm_and_sigint_request_a_stop_and_the_handlers_are_restored() -> No
 
     assert stops == [True, True]
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_an_override_field_configured_by_name_is_resolved_and_requested(
+    config: Path, http: responses.RequestsMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config.write_text(
+        config.read_text(encoding="utf-8") + "classification: {override_field: OMS work type}\n",
+        encoding="utf-8",
+    )
+    http.get(
+        f"{API}/field",
+        json=[{"id": "customfield_10300", "name": "OMS Work Type", "custom": True}],
+    )
+    jira_with_one_worklog(http)
+
+    assert main(["--config", str(config), "sync", "--once"]) == 0
+
+    search = next(c for c in http.calls if c.request.url == f"{API}/search/jql")
+    assert json.loads(search.request.body or b"")["fields"][-1] == "customfield_10300"
