@@ -12,10 +12,19 @@ import sys
 from collections.abc import Sequence
 
 from oms_connector import __version__
-from oms_connector.commands import EXIT_USAGE, Command, CommandModule, plans, serve, store, sync
+from oms_connector.commands import (
+    EXIT_USAGE,
+    Command,
+    CommandModule,
+    advise,
+    plans,
+    serve,
+    store,
+    sync,
+)
 from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path, load_settings
 
-COMMAND_MODULES: tuple[CommandModule, ...] = (plans, store, sync, serve)
+COMMAND_MODULES: tuple[CommandModule, ...] = (plans, store, sync, advise, serve)
 """Every command group, in the order ``--help`` lists them."""
 
 

@@ -468,10 +468,8 @@ def text_document(text: str) -> dict[str, Json]:
 def _remaining_seconds(issue: IssuePayload) -> int | None:
     """``timetracking.remainingEstimateSeconds``: absent when no estimate is set."""
     tracking = issue.fields.custom(TIME_TRACKING_FIELD)
-    if tracking is None:
-        return None
-    seconds = tracking.get("remainingEstimateSeconds") if isinstance(tracking, dict) else None
-    if seconds is None and isinstance(tracking, dict):
+    seconds = tracking.get("remainingEstimateSeconds") if isinstance(tracking, dict) else tracking
+    if seconds is None:
         return None
     if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 0:
         raise JiraResponseError(

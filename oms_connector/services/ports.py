@@ -234,6 +234,10 @@ class AlertRepository(Protocol):
         """
         ...
 
+    def withdraw(self, alert: FiredAlert) -> None:
+        """Forget a recorded alert whose sending failed, so that it can fire again."""
+        ...
+
     def fired(self, plan_id: str, period_index: int) -> list[FiredAlert]: ...
 
 

@@ -51,3 +51,17 @@ def test_an_alert_of_a_rolled_back_unit_of_work_can_fire_later(sql_store: SqlSto
 
     with sql_store.unit_of_work() as uow:
         assert uow.alerts.fire(_alert()) is True
+
+
+def test_a_withdrawn_alert_can_fire_again(sql_store: SqlStore) -> None:
+    with sql_store.unit_of_work() as uow:
+        uow.alerts.fire(_alert())
+        uow.alerts.fire(_alert(threshold=100))
+        uow.commit()
+    with sql_store.unit_of_work() as uow:
+        uow.alerts.withdraw(_alert())
+        uow.commit()
+
+    with sql_store.unit_of_work() as uow:
+        assert uow.alerts.fired("acme", 10) == [_alert(threshold=100)]
+        assert uow.alerts.fire(_alert()) is True

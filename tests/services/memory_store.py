@@ -249,6 +249,14 @@ class MemoryAlerts:
         self._state.alerts.append(alert)
         return True
 
+    def withdraw(self, alert: FiredAlert) -> None:
+        key = (alert.plan_id, alert.period_index, alert.threshold, alert.channel)
+        self._state.alerts = [
+            a
+            for a in self._state.alerts
+            if (a.plan_id, a.period_index, a.threshold, a.channel) != key
+        ]
+
     def fired(self, plan_id: str, period_index: int) -> list[FiredAlert]:
         chosen = [
             a for a in self._state.alerts if (a.plan_id, a.period_index) == (plan_id, period_index)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, delete, select
 
 from oms_connector.adapters.sql.schema import budget_alerts
 from oms_connector.adapters.sql.upsert import insert_on_conflict
@@ -34,6 +34,16 @@ class SqlAlertRepository:
             .returning(budget_alerts.c.id)
         )
         return self._connection.execute(statement).first() is not None
+
+    def withdraw(self, alert: FiredAlert) -> None:
+        self._connection.execute(
+            delete(budget_alerts).where(
+                budget_alerts.c.plan_id == alert.plan_id,
+                budget_alerts.c.period_index == alert.period_index,
+                budget_alerts.c.threshold == alert.threshold,
+                budget_alerts.c.channel == alert.channel,
+            )
+        )
 
     def fired(self, plan_id: str, period_index: int) -> list[FiredAlert]:
         query = (

@@ -1,0 +1,56 @@
+"""Budget alert messages posted as JSON to a configured URL (a chat or e-mail bridge).
+
+Such URLs often carry a token in their path, so errors and logs name the host only.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+
+class NotificationError(Exception):
+    """The notification URL did not take the message."""
+
+
+class HttpNotifier:
+    """Implements the alert service's ``Notifier`` port with one ``POST`` per message."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_seconds: float = 10.0,
+        session: requests.Session | None = None,
+    ) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError("alerts.notify_url: must be an http or https address")
+        self._url = url
+        self._host = parts.hostname
+        self._timeout = timeout_seconds
+        self._session = session or requests.Session()
+
+    def notify(self, message: Mapping[str, Any]) -> None:
+        try:
+            response = self._session.post(
+                self._url,
+                data=json.dumps(message),
+                headers={"Content-Type": "application/json"},
+                timeout=self._timeout,
+            )
+        except requests.RequestException as error:
+            raise NotificationError(
+                f"the alert could not be posted to {self._host}: {type(error).__name__}"
+            ) from None
+        if response.status_code >= 300:
+            raise NotificationError(
+                f"the alert was refused by {self._host} ({response.status_code})"
+            )
+
+    def close(self) -> None:
+        self._session.close()

@@ -1,0 +1,68 @@
+"""A plan's OMS budget in the period containing an instant: what Jira tickets are shown.
+
+Write-back, budget alerts and deferral advice all read the same figures: the hours
+the period includes, the OMS hours used so far, and what is left, in exact seconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from oms_connector.domain.money import round_hours
+from oms_connector.domain.periods import Period, period, period_index_at
+from oms_connector.domain.plans import Plan
+from oms_connector.domain.usage import PeriodUsage, usage_by_period
+from oms_connector.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True)
+class Budget:
+    plan: Plan
+    period: Period
+    included_seconds: int
+    """The period's OMS hours: the plan's monthly hours in its term, none outside it."""
+    used_seconds: int
+    """OMS work logged in the period."""
+
+    @property
+    def remaining_seconds(self) -> int:
+        return max(0, self.included_seconds - self.used_seconds)
+
+    @property
+    def in_term(self) -> bool:
+        return self.plan.in_term(self.period.index)
+
+    @property
+    def last_day(self) -> date:
+        """The period's last day (its exclusive end is the next day's local midnight)."""
+        return self.period.end_date - timedelta(days=1)
+
+    def hours(self, seconds: int) -> Decimal:
+        return round_hours(seconds, self.plan.rounding_increment)
+
+    def percent_used(self) -> Decimal | None:
+        """OMS hours used as a share of the included hours; ``None`` when none are included."""
+        if self.included_seconds == 0:
+            return None
+        return Decimal(self.used_seconds * 100) / Decimal(self.included_seconds)
+
+
+def budget_at(plan: Plan, usage: Mapping[int, PeriodUsage], instant: datetime) -> Budget:
+    """The budget of the period containing ``instant`` (period 0 before the enrolment)."""
+    index = max(0, period_index_at(plan, instant))
+    used = usage.get(index, PeriodUsage(index))
+    return Budget(
+        plan=plan,
+        period=period(plan, index),
+        included_seconds=plan.seconds_per_month if plan.in_term(index) else 0,
+        used_seconds=used.oms.seconds,
+    )
+
+
+def load_budget(uow: UnitOfWork, plan: Plan, instant: datetime) -> Budget:
+    """The budget at ``instant``, recomputed from the stored worklogs (never accumulated)."""
+    usage = usage_by_period(plan, uow.worklogs.logged_work(plan.jira_projects))
+    return budget_at(plan, usage, instant)
