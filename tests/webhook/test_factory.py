@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+import webhook_app
 from oms_connector.config import ConfigError, settings_from_mapping
 from webhook_app import create_app
 from webhook_app.dependencies import AppServices
@@ -81,6 +82,4 @@ def test_the_health_check_answers_without_touching_the_database(
 
 
 def test_importing_the_package_builds_no_app() -> None:
-    import webhook_app
-
     assert not hasattr(webhook_app, "app")

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
+from oms_connector.adapters.sql.engine import create_store_engine
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.config import settings_from_mapping
 from oms_connector.services.inbox import InboxService
@@ -21,7 +22,15 @@ from webhook_app import create_app
 from webhook_app.dependencies import AppServices, StoreProbe
 from webhook_app.signature import sign
 
-from .conftest import SECRET, SECRET_ENV, FixedClock, fixture_bytes, inbox_rows, settings_mapping, signed
+from .conftest import (
+    SECRET,
+    SECRET_ENV,
+    FixedClock,
+    fixture_bytes,
+    inbox_rows,
+    settings_mapping,
+    signed,
+)
 
 WORKLOG = "zulip/worklog_created.json"
 
@@ -50,7 +59,9 @@ def test_the_same_delivery_again_is_acknowledged_and_stored_once(
     body = fixture_bytes(WORKLOG)
     headers = {**signed(body), "X-Atlassian-Webhook-Identifier": "delivery-1"}
 
-    statuses = [client.post("/webhooks/jira", data=body, headers=headers).status_code for _ in "abc"]
+    statuses = [
+        client.post("/webhooks/jira", data=body, headers=headers).status_code for _ in "abc"
+    ]
 
     assert statuses == [204, 204, 204]
     assert [row["dedup_key"] for row in inbox_rows(sql_store)] == ["delivery:delivery-1"]
@@ -106,7 +117,8 @@ def test_a_missing_malformed_or_wrong_signature_is_401_and_nothing_is_stored(
     response = client.post("/webhooks/jira", data=BODY, headers=_headers_with(signature))
 
     assert response.status_code == 401
-    assert response.json is not None and response.json["error"] == reason
+    assert response.json is not None
+    assert response.json["error"] == reason
     assert inbox_rows(sql_store) == []
 
 
@@ -238,7 +250,8 @@ def test_an_implausible_delivery_id_is_400_and_nothing_is_stored(
 ) -> None:
     response = _post(client, BODY, **{"X-Atlassian-Webhook-Identifier": delivery})
     assert response.status_code == 400
-    assert response.json is not None and response.json["error"] == "bad_delivery_id"
+    assert response.json is not None
+    assert response.json["error"] == "bad_delivery_id"
     assert inbox_rows(sql_store) == []
 
 
@@ -269,7 +282,8 @@ def test_an_unavailable_database_is_503_with_retry_after(down_client: FlaskClien
     response = _post(down_client, BODY)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
-    assert response.json is not None and response.json["error"] == "store_unavailable"
+    assert response.json is not None
+    assert response.json["error"] == "store_unavailable"
 
 
 @pytest.mark.parametrize("path", ["/readyz", "/metrics"])
@@ -282,8 +296,6 @@ def test_readiness_and_metrics_are_503_while_the_database_is_unavailable(
 def test_a_real_unreachable_postgresql_is_503(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from oms_connector.adapters.sql.engine import create_store_engine
-
     monkeypatch.setenv(SECRET_ENV, SECRET)
     store = SqlStore(
         create_store_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
