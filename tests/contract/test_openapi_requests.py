@@ -31,7 +31,13 @@ from openapi_core.validation.request.exceptions import (
 
 from oms_connector.adapters.jira_gateway import JiraConnection, JiraRestGateway
 from oms_connector.adapters.jira_payloads import IssueFieldIds
+from oms_connector.domain.classification import Classifier
+from oms_connector.services.advice import AdviceService, open_work_jql
+from oms_connector.services.alerts import AlertService
+from oms_connector.services.writeback import WritebackOptions, WritebackService
 from tests.gateway.jira_json import API, SITE, changed, issue, worklog
+from tests.services.memory_store import MemoryStore
+from tests.writeback.board import FixedClock, logged, plan, seed, stored_issue
 
 FIXTURE = (
     Path(__file__).parent.parent / "fixtures" / "jira_openapi" / "jira-platform-openapi-v3.json.gz"
@@ -149,6 +155,41 @@ def _custom_fields(http: responses.RequestsMock, gateway: JiraRestGateway) -> ob
     return None
 
 
+def _search_estimates(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
+    tracked = issue(1, "ACME-1", timetracking={"remainingEstimateSeconds": 7200})
+    http.post(f"{API}/search/jql", json={"issues": [tracked], "nextPageToken": "n2"})
+    http.post(f"{API}/search/jql", json={"issues": [issue(2, "ACME-2", timetracking={})]})
+    return list(gateway.search_estimates(open_work_jql(["ACME", "WEB"])))
+
+
+def _writeback(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
+    """Label, property and classification comment, as the write-back service sends them."""
+    http.put(f"{API}/issue/10001", status=204)
+    http.put(f"{API}/issue/10001/properties/oms-connector", status=201)
+    http.post(f"{API}/issue/10001/comment", status=201, json={"id": "1"})
+    store = MemoryStore()
+    seed(store, [stored_issue(reason="override: label oms-override-oms, set by Jane Doe")])
+    options = WritebackOptions(fields=True)
+    return WritebackService(store, gateway, [plan()], options, FixedClock()).write_back(["10001"])
+
+
+def _alert_comment(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
+    http.post(f"{API}/issue/10001/comment", status=201, json={"id": "1"})
+    store = MemoryStore()
+    seed(store, [stored_issue()], [logged("1", 630)])
+    return AlertService(store, gateway, [plan()], FixedClock()).after_worklog(logged("1", 630))
+
+
+def _advice_comment(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
+    tracked = issue(
+        10001, "ACME-1", issue_type="Task", timetracking={"remainingEstimateSeconds": 39600}
+    )
+    http.post(f"{API}/search/jql", json={"issues": [tracked]})
+    http.post(f"{API}/issue/10001/comment", status=201, json={"id": "1"})
+    advice = AdviceService(MemoryStore(), gateway, Classifier(), FixedClock())
+    return advice.comment_oversized(advice.advise(plan()))
+
+
 EXERCISES: dict[str, tuple[Exercise, int]] = {
     "worklog/updated with its next page": (_changed_worklogs("worklog/updated"), 2),
     "worklog/deleted with its next page": (_changed_worklogs("worklog/deleted"), 2),
@@ -161,6 +202,10 @@ EXERCISES: dict[str, tuple[Exercise, int]] = {
     "labels": (_labels, 1),
     "comment": (_comment, 1),
     "custom fields": (_custom_fields, 1),
+    "search/jql with remaining estimates": (_search_estimates, 2),
+    "write-back of label, property and comment": (_writeback, 3),
+    "budget alert comment": (_alert_comment, 1),
+    "deferral advice search and comment": (_advice_comment, 2),
 }
 
 

@@ -1,0 +1,69 @@
+"""The HTTP notifier: one JSON POST per alert; failures name the host, never the URL."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+import responses
+
+from oms_connector.adapters.notifier import HttpNotifier, NotificationError
+
+URL = "https://hooks.example.com/services/T000/B000/s3cr3t"
+
+
+@pytest.fixture
+def notifier() -> HttpNotifier:
+    return HttpNotifier(URL, timeout_seconds=2.5)
+
+
+@responses.activate
+def test_an_alert_is_posted_as_json(notifier: HttpNotifier) -> None:
+    responses.post(URL, status=200)
+
+    notifier.notify({"event": "budget_alert", "threshold": 80, "hours": {"used": "8.00"}})
+    notifier.close()
+
+    call = responses.calls[0]
+    assert call.request.headers["Content-Type"] == "application/json"
+    assert json.loads(call.request.body or b"") == {
+        "event": "budget_alert",
+        "threshold": 80,
+        "hours": {"used": "8.00"},
+    }
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        ({"status": 500}, "the alert was refused by hooks.example.com (500)"),
+        ({"status": 404}, "the alert was refused by hooks.example.com (404)"),
+        (
+            {"body": requests.ConnectionError("refused")},
+            "the alert could not be posted to hooks.example.com: ConnectionError",
+        ),
+        (
+            {"body": requests.Timeout("slow")},
+            "the alert could not be posted to hooks.example.com: Timeout",
+        ),
+    ],
+)
+def test_a_failed_post_raises_without_revealing_the_url(
+    notifier: HttpNotifier, answer: dict[str, object], message: str
+) -> None:
+    responses.post(URL, **answer)  # type: ignore[arg-type]
+
+    with pytest.raises(NotificationError) as raised:
+        notifier.notify({"event": "budget_alert"})
+    notifier.close()
+
+    assert str(raised.value) == message
+    assert "s3cr3t" not in str(raised.value)
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/x", "not a url", "https://"])
+def test_a_notification_url_must_be_http(url: str) -> None:
+    with pytest.raises(ValueError, match=r"^alerts\.notify_url: must be an http or https address$"):
+        HttpNotifier(url)
