@@ -18,13 +18,14 @@ from oms_connector.commands import (
     CommandModule,
     advise,
     plans,
+    sandbox,
     serve,
     store,
     sync,
 )
 from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path, load_settings
 
-COMMAND_MODULES: tuple[CommandModule, ...] = (plans, store, sync, advise, serve)
+COMMAND_MODULES: tuple[CommandModule, ...] = (plans, store, sync, advise, serve, sandbox)
 """Every command group, in the order ``--help`` lists them."""
 
 
