@@ -19,7 +19,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -66,7 +66,7 @@ def generate(path: Path, plan_count: int, worklog_count: int) -> None:
     now = epoch_micros(NOW)
     connection = sqlite3.connect(path)
     issue_rows = []
-    for n, plan in enumerate(plans(plan_count)):
+    for n in range(plan_count):
         for i in range(ISSUES_PER_PLAN):
             work_type = "priority" if i >= ISSUES_PER_PLAN - 2 else "oms"
             issue_rows.append(

@@ -19,6 +19,7 @@ from oms_connector.domain.usage import Bucket, PeriodUsage
 
 
 class WorkGroup(NamedTuple):
+    project_key: str
     period_index: int
     """Index into the boundaries: -1 before the first, ``len(bounds) - 1`` from the last on."""
     work_type: WorkType

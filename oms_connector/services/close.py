@@ -9,6 +9,7 @@ copy of a statement (unique constraints), so concurrent closers write each once.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from oms_connector.domain.periods import close_instant, local_midnight
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.statements import build_statement
 from oms_connector.domain.usage import PeriodUsage
-from oms_connector.domain.work_groups import period_bounds, usage_from_groups
+from oms_connector.domain.work_groups import WorkGroup, period_bounds, usage_from_groups
 from oms_connector.services.ports import Clock, Store
 
 
@@ -52,31 +53,38 @@ class CloseService:
     def close(self, as_of: date | None = None) -> CloseReport:
         """Close what is due now, or at the start of ``as_of`` in each plan's time zone."""
         report = CloseReport()
+        with self._store.unit_of_work() as uow:
+            written = uow.statements.written_by_plan()
+        todo: list[tuple[Plan, list[int]]] = []
         for plan in self._plans:
             now = self._clock.now() if as_of is None else local_midnight(plan, as_of)
-            self.close_plan(plan, now, report)
+            done = written.get(plan.id, set())
+            missing = [k for k in due_indexes(plan, now, self._grace_days) if k not in done]
+            if missing:
+                todo.append((plan, missing))
+        # Statement 0 bills no usage; statement k bills the periods before k, so work
+        # from period k on only needs to be told apart from them.
+        usage = self._usage([(plan, missing[-1] + 1) for plan, missing in todo if missing[-1]])
+        for plan, missing in todo:
+            for index in missing:
+                self._write(plan, index, usage.get(plan.id, {}), report)
         return report
 
-    def close_plan(self, plan: Plan, now: datetime, report: CloseReport) -> None:
-        due = list(due_indexes(plan, now, self._grace_days))
-        if not due:
-            return
+    def _usage(self, wanted: Sequence[tuple[Plan, int]]) -> dict[str, dict[int, PeriodUsage]]:
+        """Usage per plan; plans whose periods share their boundaries share one read."""
+        calendars: dict[tuple[datetime, ...], list[Plan]] = defaultdict(list)
+        for plan, periods in wanted:
+            calendars[tuple(period_bounds(plan, periods))].append(plan)
+        usage: dict[str, dict[int, PeriodUsage]] = {}
         with self._store.unit_of_work() as uow:
-            written = uow.statements.written_indexes(plan.id)
-        missing = [index for index in due if index not in written]
-        if not missing:
-            return
-        usage: dict[int, PeriodUsage] = {}
-        if missing[-1] > 0:  # statement 0 bills no usage
-            # Statement k bills periods before k: later work only needs to be told apart.
-            usage = self._usage(plan, periods=missing[-1] + 1)
-        for index in missing:
-            self._write(plan, index, usage, report)
-
-    def _usage(self, plan: Plan, periods: int) -> dict[int, PeriodUsage]:
-        bounds = period_bounds(plan, periods)
-        with self._store.unit_of_work() as uow:
-            return usage_from_groups(plan, uow.worklogs.work_groups(plan.jira_projects, bounds))
+            for bounds, plans in calendars.items():
+                owner = {key: plan.id for plan in plans for key in plan.jira_projects}
+                groups: dict[str, list[WorkGroup]] = defaultdict(list)
+                for group in uow.worklogs.work_groups(list(owner), bounds):
+                    groups[owner[group.project_key]].append(group)
+                for plan in plans:
+                    usage[plan.id] = usage_from_groups(plan, groups[plan.id])
+        return usage
 
     def _write(
         self, plan: Plan, index: int, usage: dict[int, PeriodUsage], report: CloseReport

@@ -135,7 +135,7 @@ class WorklogRepository(Protocol):
     def work_groups(
         self, project_keys: Sequence[str], bounds: Sequence[datetime]
     ) -> Iterator[WorkGroup]:
-        """The same worklogs as ``logged_work``, summed per period, work type and issue.
+        """The same worklogs as ``logged_work``, summed per project, period, work type and issue.
 
         A worklog's period is the number of ``bounds`` (ascending instants) at or before
         its start, minus one.
@@ -189,6 +189,10 @@ class StatementRepository(Protocol):
         ...
 
     def written_indexes(self, plan_id: str) -> set[int]: ...
+
+    def written_by_plan(self) -> dict[str, set[int]]:
+        """The indexes of the statements written, for every plan that has any."""
+        ...
 
     def billed_lines(self, plan_id: str) -> list[Line]:
         """Every line of every statement written for the plan, in statement order."""

@@ -107,7 +107,9 @@ class MemoryWorklogs:
             groups.setdefault((index, work.work_type, work.issue_key), []).append(work)
         for (index, work_type, key), items in groups.items():
             seconds = sum(item.seconds for item in items)
-            yield WorkGroup(index, work_type, key, seconds, tuple(i.worklog_id for i in items))
+            project = key.rsplit("-", 1)[0]
+            ids = tuple(i.worklog_id for i in items)
+            yield WorkGroup(project, index, work_type, key, seconds, ids)
 
 
 class MemoryInbox:
@@ -212,6 +214,12 @@ class MemoryStatements:
 
     def written_indexes(self, plan_id: str) -> set[int]:
         return {s.index for s in self._state.statements.values() if s.plan_id == plan_id}
+
+    def written_by_plan(self) -> dict[str, set[int]]:
+        written: dict[str, set[int]] = {}
+        for statement in self._state.statements.values():
+            written.setdefault(statement.plan_id, set()).add(statement.index)
+        return written
 
     def billed_lines(self, plan_id: str) -> list[Line]:
         return [line for statement in self.list(plan_id) for line in statement.lines]

@@ -6,12 +6,22 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from oms_connector.adapters.sql.schema import billing_lines, statements
 from oms_connector.domain.lines import Line, LineKind
 from oms_connector.domain.statements import Statement
+
+# Built once: the close runs these for every statement it writes.
+_INSERT_STATEMENT = insert(statements)
+_INSERT_LINES = insert(billing_lines)
+_BILLED_LINES = (
+    select(billing_lines)
+    .join(statements, billing_lines.c.statement_number == statements.c.number)
+    .where(statements.c.plan_id == bindparam("plan_id"))
+    .order_by(statements.c.period_index, billing_lines.c.position)
+)
 
 
 class SqlStatementRepository:
@@ -36,9 +46,9 @@ class SqlStatementRepository:
         try:
             # A savepoint: losing the race to another writer leaves this transaction usable.
             with self._connection.begin_nested():
-                self._connection.execute(insert(statements).values(**header))
+                self._connection.execute(_INSERT_STATEMENT, header)
                 if lines:
-                    self._connection.execute(insert(billing_lines), lines)
+                    self._connection.execute(_INSERT_LINES, lines)
         except IntegrityError:
             return False
         return True
@@ -47,14 +57,16 @@ class SqlStatementRepository:
         query = select(statements.c.period_index).where(statements.c.plan_id == plan_id)
         return set(self._connection.execute(query).scalars())
 
+    def written_by_plan(self) -> dict[str, set[int]]:
+        query = select(statements.c.plan_id, statements.c.period_index)
+        written: dict[str, set[int]] = defaultdict(set)
+        for plan_id, index in self._connection.execute(query):
+            written[plan_id].add(index)
+        return dict(written)
+
     def billed_lines(self, plan_id: str) -> list[Line]:
-        query = (
-            select(billing_lines)
-            .join(statements, billing_lines.c.statement_number == statements.c.number)
-            .where(statements.c.plan_id == plan_id)
-            .order_by(statements.c.period_index, billing_lines.c.position)
-        )
-        return [_line(row) for row in self._connection.execute(query)]
+        rows = self._connection.execute(_BILLED_LINES, {"plan_id": plan_id})
+        return [_line(row) for row in rows]
 
     def list(self, plan_id: str | None = None) -> list[Statement]:
         headers = select(statements).order_by(statements.c.plan_id, statements.c.period_index)

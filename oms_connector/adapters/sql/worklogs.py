@@ -87,14 +87,21 @@ class SqlWorklogRepository:
             else func.json_group_array(worklogs.c.id, type_=JSON)
         )
         query = (
-            select(period, issues.c.work_type, issues.c.key, func.sum(worklogs.c.seconds), ids)
+            select(
+                issues.c.project_key,
+                period,
+                issues.c.work_type,
+                issues.c.key,
+                func.sum(worklogs.c.seconds),
+                ids,
+            )
             .select_from(worklogs.join(issues, worklogs.c.issue_id == issues.c.id))
             .where(*_counted(project_keys))
-            .group_by(period, issues.c.work_type, issues.c.key)
+            .group_by(issues.c.project_key, period, issues.c.work_type, issues.c.key)
         )
         work_types = _WORK_TYPES
-        for index, work_type, key, seconds, worklog_ids in self._connection.execute(query):
-            yield WorkGroup(index, work_types[work_type], key, int(seconds), tuple(worklog_ids))
+        for project, index, work_type, key, seconds, ids_ in self._connection.execute(query):
+            yield WorkGroup(project, index, work_types[work_type], key, int(seconds), tuple(ids_))
 
 
 def _counted(project_keys: Sequence[str]) -> tuple[ColumnElement[bool], ...]:
