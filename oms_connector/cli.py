@@ -17,6 +17,7 @@ from oms_connector.commands import (
     Command,
     CommandModule,
     advise,
+    export,
     plans,
     sandbox,
     serve,
@@ -25,7 +26,7 @@ from oms_connector.commands import (
 )
 from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path, load_settings
 
-COMMAND_MODULES: tuple[CommandModule, ...] = (plans, store, sync, advise, serve, sandbox)
+COMMAND_MODULES: tuple[CommandModule, ...] = (plans, store, export, sync, advise, serve, sandbox)
 """Every command group, in the order ``--help`` lists them."""
 
 
