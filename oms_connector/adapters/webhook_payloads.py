@@ -124,6 +124,8 @@ class ChangedIssue:
     actor: frozenset[str]
     touches_classification: bool
     """Whether the change may alter the classification (always for a body without changelog)."""
+    actor_name: str | None = None
+    """The display name of who made the change, when the event names one."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ class WebhookBodies:
             sent_at=payload.sent_at,
             actor=payload.actor,
             touches_classification=self._touches(payload.changelog),
+            actor_name=payload.user.display_name if payload.user is not None else None,
         )
 
     def worklog(self, body: bytes, *, deleted: bool = False) -> Worklog:

@@ -30,6 +30,7 @@ from oms_connector.services.ports import (
     Store,
     UnusableEventError,
 )
+from oms_connector.services.writeback import only_own_labels_changed
 
 LOG = logging.getLogger(__name__)
 
@@ -54,6 +55,11 @@ class ChangedIssue(Protocol):
 
     @property
     def touches_classification(self) -> bool: ...
+
+    @property
+    def actor_name(self) -> str | None:
+        """The display name of who made the change, when the event names one."""
+        ...
 
 
 class IssueWorklogs(Protocol):
@@ -153,12 +159,15 @@ class JiraEvents:
         gateway: JiraGateway,
         clock: Clock,
         own_accounts: frozenset[str] = frozenset(),
+        *,
+        own_labels: frozenset[str] = frozenset(),
     ) -> None:
         self._bodies = bodies
         self._store = store
         self._gateway = gateway
         self._clock = clock
         self._own_accounts = frozenset(a.casefold() for a in own_accounts if a)
+        self._own_labels = own_labels
 
     def parse(self, body: bytes) -> EventFacts:
         name = event_name(body)
@@ -176,15 +185,21 @@ class JiraEvents:
 
     def issue_created(self, body: bytes) -> EventFacts:
         change = self._bodies.issue(body)
-        return EventFacts(issues=(IssueFact(change.snapshot, change.updated),))
+        fact = IssueFact(change.snapshot, change.updated, changed_by=change.actor_name)
+        return EventFacts(issues=(fact,))
 
     def issue_updated(self, body: bytes) -> EventFacts:
         change = self._bodies.issue(body)
         if change.actor & self._own_accounts:
             return EventFacts()  # the connector's own write-back coming back
-        if not change.touches_classification and self._issue_known(change.snapshot.id):
-            return EventFacts()
-        return EventFacts(issues=(IssueFact(change.snapshot, change.updated),))
+        stored = self._stored_snapshot(change.snapshot.id)
+        if stored is not None and (
+            not change.touches_classification
+            or only_own_labels_changed(change.snapshot, stored, self._own_labels)
+        ):
+            return EventFacts()  # nothing classification reads changed, or only our labels
+        fact = IssueFact(change.snapshot, change.updated, changed_by=change.actor_name)
+        return EventFacts(issues=(fact,))
 
     def issue_deleted(self, body: bytes) -> EventFacts:
         change = self._bodies.issue(body)
@@ -214,8 +229,12 @@ class JiraEvents:
     # -- reads
 
     def _issue_known(self, issue_id: str) -> bool:
+        return self._stored_snapshot(issue_id) is not None
+
+    def _stored_snapshot(self, issue_id: str) -> IssueSnapshot | None:
         with self._store.unit_of_work() as uow:
-            return uow.issues.get(issue_id) is not None
+            stored = uow.issues.get(issue_id)
+        return None if stored is None else stored.snapshot
 
     def _unknown_issue(self, issue_id: str) -> tuple[IssueFact, ...]:
         """The issue from Jira when the store does not know it yet, else nothing."""

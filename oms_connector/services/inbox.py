@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.ports import (
     Clock,
+    EventFacts,
     EventParser,
     InboxEvent,
     InboxStatus,
@@ -112,6 +114,7 @@ class InboxProcessor:
         *,
         worker: str,
         policy: RetryPolicy | None = None,
+        follow_up: Callable[[EventFacts], None] | None = None,
     ) -> None:
         self._store = store
         self._parser = parser
@@ -119,6 +122,7 @@ class InboxProcessor:
         self._clock = clock
         self._worker = worker
         self._policy = policy or RetryPolicy()
+        self._follow_up = follow_up
 
     def claim(self, limit: int = 100) -> list[InboxEvent]:
         with self._store.unit_of_work() as uow:
@@ -154,6 +158,9 @@ class InboxProcessor:
                 uow.rollback()
                 return False
             uow.commit()
+        if self._follow_up is not None:
+            # After the commit: what Jira is told next never holds the inbox's transaction.
+            self._follow_up(facts)
         return True
 
     def _fail(self, event: InboxEvent, error: str, *, park: bool) -> None:

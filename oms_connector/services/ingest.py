@@ -13,6 +13,7 @@ from enum import StrEnum
 from oms_connector.domain.classification import Classifier, classify
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.worklogs import Worklog
+from oms_connector.services.overrides import attribute_override
 from oms_connector.services.ports import Clock, EventFacts, IssueFact, StoredIssue, UnitOfWork
 
 
@@ -38,7 +39,11 @@ class Ingest:
         """Classify an issue of a mapped project and store it unless a newer version is stored."""
         if fact.snapshot.project_key not in self._plan_of_project:
             return Outcome.IGNORED
-        decision = classify(fact.snapshot, self._classifier)
+        decision = attribute_override(
+            classify(fact.snapshot, self._classifier),
+            uow.issues.get(fact.snapshot.id),
+            fact.changed_by,
+        )
         issue = StoredIssue(
             snapshot=fact.snapshot,
             updated=fact.updated,

@@ -37,6 +37,8 @@ class IssueFact:
     snapshot: IssueSnapshot
     updated: datetime
     deleted: bool = False
+    changed_by: str | None = None
+    """Who made this change (a display name), when Jira says: it names who set an override."""
 
 
 @dataclass(frozen=True)

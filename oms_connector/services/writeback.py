@@ -21,13 +21,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from oms_connector.domain.classification import WorkType
+from oms_connector.domain.classification import IssueSnapshot, WorkType
 from oms_connector.domain.money import CENT
 from oms_connector.domain.plans import Plan
 from oms_connector.services.budget import Budget, load_budget
@@ -174,6 +174,22 @@ def field_values(issue: StoredIssue, work_type: WorkType, budget: Budget) -> dic
         FieldValue.HOURS_USED: str(budget.hours(budget.used_seconds)),
         FieldValue.HOURS_REMAINING: str(budget.hours(budget.remaining_seconds)),
     }
+
+
+def only_own_labels_changed(
+    new: IssueSnapshot, stored: IssueSnapshot, own_labels: frozenset[str]
+) -> bool:
+    """Whether an issue differs from its stored snapshot only by the connector's labels.
+
+    Such a change is the connector's own label write coming back as
+    ``jira:issue_updated`` (or a person touching only those labels): nothing to
+    reclassify and nothing to write back.
+    """
+    if new.labels == stored.labels:
+        return False
+    return replace(new, labels=new.labels - own_labels) == replace(
+        stored, labels=stored.labels - own_labels
+    )
 
 
 def canonical(value: JsonValue) -> str:
