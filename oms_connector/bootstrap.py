@@ -11,13 +11,17 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine
 
+from oms_connector.adapters.jira_gateway import JiraRestGateway
 from oms_connector.adapters.sql.engine import create_store_engine, is_current, upgrade
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.config import Settings
+from oms_connector.services.alerts import AlertOptions, AlertService
 from oms_connector.services.balance import BalanceService
 from oms_connector.services.close import CloseService
+from oms_connector.services.followup import FollowUp
 from oms_connector.services.ingest import Ingest
-from oms_connector.services.ports import Clock
+from oms_connector.services.ports import Clock, Store
+from oms_connector.services.writeback import WritebackOptions, WritebackService
 
 
 class SystemClock:
@@ -80,3 +84,28 @@ def close_service(settings: Settings, store: SqlStore, clock: Clock) -> CloseSer
 
 def balance_service(store: SqlStore) -> BalanceService:
     return BalanceService(store)
+
+
+def writeback_options(settings: Settings) -> WritebackOptions:
+    section = settings.writeback
+    return WritebackOptions(
+        enabled=section.enabled,
+        label=section.label,
+        property=section.property,
+        comment=section.comment,
+        fields=section.fields,
+        oms_label=section.labels.oms,
+        priority_label=section.labels.priority,
+        property_key=section.property_key,
+    )
+
+
+def follow_up(settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock) -> FollowUp:
+    """Write-back and budget alerts (as comments) after each stored event."""
+    plans = settings.domain_plans()
+    options = writeback_options(settings)
+    alerts = AlertOptions(comment=options.enabled and options.comment)
+    return FollowUp(
+        WritebackService(store, gateway, plans, options, clock),
+        AlertService(store, gateway, plans, clock, options=alerts),
+    )

@@ -240,10 +240,20 @@ def worker_steps(
 ) -> list[Step]:
     sync = sync_service(settings, gateway, store, clock)
     events = JiraEvents(
-        WebhookBodies(gateway.field_ids), store, gateway, clock, frozenset({settings.jira.user})
+        WebhookBodies(gateway.field_ids),
+        store,
+        gateway,
+        clock,
+        frozenset({settings.jira.user}),
+        own_labels=bootstrap.writeback_options(settings).own_labels(),
     )
     inbox = InboxProcessor(
-        store, events, bootstrap.ingest(settings, clock), clock, worker=worker_name()
+        store,
+        events,
+        bootstrap.ingest(settings, clock),
+        clock,
+        worker=worker_name(),
+        follow_up=bootstrap.follow_up(settings, store, gateway, clock),
     )
     closer = CloseService(store, settings.domain_plans(), settings.defaults.close_grace_days, clock)
     return [("sync", sync.run_once), ("inbox", inbox.run_once), ("close", closer.close)]
