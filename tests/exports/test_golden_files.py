@@ -51,3 +51,19 @@ def test_export_ends_lines_with_lf_only(name: str) -> None:
 def test_unknown_format_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="known formats: json, csv, xero, quickbooks, beancount"):
         writer("sage")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("json", "[]\n"),
+        ("csv", "number,plan_id,customer,billing_date,kind,corrects,period_start,period_end,"),
+        ("xero", "*ContactName,EmailAddress,POAddressLine1,"),
+        ("quickbooks", "Invoice number,Customer,Invoice date,Due date,Terms,Memo,"),
+        ("beancount", 'option "title" "OMS statements"\n'),
+    ],
+)
+def test_export_of_no_statements_is_the_header_alone(name: str, expected: str) -> None:
+    text = writer(name)([], ExportOptions())
+    assert text.startswith(expected)
+    assert text.count("\n") == 1

@@ -6,7 +6,12 @@ import re
 
 from flask.testing import FlaskClient
 
-from .conftest import TOKEN
+from oms_connector.services.reports import StatementReports
+from tests.domain.builders import ny
+from webhook_app.pages import render_plans
+
+from .conftest import TOKEN, acme_plan, worked_store
+from .fakes import FixedClock
 
 
 def plan_row(html: str, plan_id: str) -> str:
@@ -37,3 +42,12 @@ def test_plans_show_the_bank_and_link_every_statement(client: FlaskClient) -> No
         "acme-bank-20260331",
         "acme-bank-20260430",
     ]
+
+
+def test_a_plan_after_its_term_shows_an_empty_bar() -> None:
+    plan = acme_plan()
+    reports = StatementReports(worked_store(plan), [plan], FixedClock(ny(2026, 5, 2)))
+    row = plan_row(render_plans(reports.plans()), "acme")
+    assert '<span class="muted">after the term</span>' in row
+    assert '<rect class="used" x="0" y="0" width="0" height="14"/>' in row
+    assert '<td class="num hours-left">0.00 h</td>' in row
