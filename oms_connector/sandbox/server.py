@@ -13,6 +13,9 @@ from oms_connector.sandbox.seed import Seed, build_state
 from oms_connector.sandbox.state import SandboxState
 from oms_connector.sandbox.webhooks import DeliveryPolicy, WebhookSender, announce_changes
 
+POLL_SECONDS = 0.1
+"""How often the server thread checks for shutdown: ``close`` takes at most this long."""
+
 
 class SandboxServer:
     """Seeded state, webhook sender and HTTP server; ``close`` stops all three.
@@ -44,7 +47,10 @@ class SandboxServer:
         self.url = f"http://{host}:{self._server.port}"
         announce_changes(self.state, self.webhooks, self.url)
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="sandbox-http", daemon=True
+            target=self._server.serve_forever,
+            args=(POLL_SECONDS,),
+            name="sandbox-http",
+            daemon=True,
         )
 
     def start(self) -> SandboxServer:
