@@ -14,6 +14,7 @@ from flask import Flask
 from oms_connector.config import Settings
 from webhook_app import health, webhook
 from webhook_app.dependencies import AppServices, build_services
+from webhook_app.pages import register_pages
 from webhook_app.state import AppState, init_app
 
 LOG = logging.getLogger(__name__)
@@ -34,6 +35,8 @@ def create_app(settings: Settings, services: AppServices | None = None) -> Flask
     init_app(app, AppState(services, secret, settings.webhook.max_body_bytes))
     app.register_blueprint(webhook.blueprint)
     app.register_blueprint(health.blueprint)
+    if services.reports is not None:
+        register_pages(app, services.reports, settings)
     return app
 
 

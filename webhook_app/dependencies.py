@@ -11,6 +11,7 @@ from oms_connector import bootstrap
 from oms_connector.config import Settings
 from oms_connector.services.inbox import InboxService
 from oms_connector.services.ports import InboxStatus, Store
+from oms_connector.services.reports import StatementReports
 
 
 class Inbox(Protocol):
@@ -42,6 +43,8 @@ class AppServices:
     now: Callable[[], datetime]
     close: Callable[[], None] = field(default=_nothing)
     """Releases what was built for the app (the database engine)."""
+    reports: StatementReports | None = None
+    """Statements and plans for the admin pages; without it the pages are not served."""
 
 
 SYNC_COMPLETED_CHECKPOINT = "sync.completed"
@@ -84,4 +87,5 @@ def build_services(settings: Settings) -> AppServices:
         probe=StoreProbe(store),
         now=clock.now,
         close=close,
+        reports=StatementReports(store, settings.domain_plans(), clock),
     )

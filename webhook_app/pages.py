@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import ROUND_CEILING, Decimal
 from functools import cache
-from typing import Protocol
 from urllib.parse import quote
 
 from flask import Blueprint, Flask, Response, abort, request
@@ -47,11 +46,6 @@ HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
-
-
-class PageServices(Protocol):
-    @property
-    def reports(self) -> StatementReports: ...
 
 
 # --- rendering -------------------------------------------------------------------------
@@ -217,8 +211,8 @@ def _round(value: Decimal) -> Decimal:
 # --- the blueprint ---------------------------------------------------------------------
 
 
-def register_pages(app: Flask, services: PageServices, settings: Settings) -> None:
-    """Serve the statement pages from ``app``, with the reports of ``services``."""
+def register_pages(app: Flask, reports: StatementReports, settings: Settings) -> None:
+    """Serve the statement pages from ``app``, built from ``reports``."""
     token = settings.pages.admin_token
     if token is None:
         LOG.warning(
@@ -243,14 +237,14 @@ def register_pages(app: Flask, services: PageServices, settings: Settings) -> No
     @blueprint.get("/statements/<number>")
     def statement(number: str) -> Response:
         try:
-            view = services.reports.statement(number)
+            view = reports.statement(number)
         except UnknownStatementError:
             abort(404)
         return _html(render_statement(view, jira_url))
 
     @blueprint.get("/plans")
     def plans() -> Response:
-        return _html(render_plans(services.reports.plans()))
+        return _html(render_plans(reports.plans()))
 
     app.register_blueprint(blueprint)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -63,15 +62,10 @@ def page_settings(token_env: str = TOKEN_ENV) -> Settings:
     )
 
 
-@dataclass
-class Services:
-    reports: StatementReports
-
-
 def pages_app(reports: StatementReports, settings: Settings) -> Flask:
     app = Flask(__name__)
     app.config["TESTING"] = True
-    register_pages(app, Services(reports), settings)
+    register_pages(app, reports, settings)
     return app
 
 

@@ -83,3 +83,18 @@ def test_the_health_check_answers_without_touching_the_database(
 
 def test_importing_the_package_builds_no_app() -> None:
     assert not hasattr(webhook_app, "app")
+
+
+def test_the_app_built_from_settings_serves_the_statement_pages_to_the_admin_only(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    monkeypatch.setenv("OMS_ADMIN_TOKEN", "admin-token-for-tests")
+    mapping = settings_mapping()
+    mapping["database"] = {"url": f"sqlite:///{tmp_path}/oms.sqlite3"}
+    app = create_app(settings_from_mapping(mapping))
+    client = app.test_client()
+    refused = client.get("/plans")
+    allowed = client.get("/plans", headers={"Authorization": "Bearer admin-token-for-tests"})
+    assert (refused.status_code, allowed.status_code) == (401, 200)
+    assert b"Acme Corp" in allowed.data
