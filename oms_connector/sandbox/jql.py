@@ -4,6 +4,7 @@ Supported, joined with ``AND`` (keywords in any case)::
 
     project = KEY            project in (KEY, "Other name", 10000)
     issue = KEY-1            issue in (KEY-1, 10002)     (also ``key``, ``issuekey``, ``id``)
+    status = "In Progress"   statusCategory != Done      (and ``not in``, for all four)
     updated >= "2024/01/31 14:05"     (also created; operators = > >= < <=;
                                        yyyy/MM/dd or yyyy-MM-dd, optional HH:mm)
     ORDER BY updated ASC, key DESC    (updated, created, key, id, rank)
@@ -33,6 +34,7 @@ class Direction(StrEnum):
 
 SORT_FIELDS = frozenset({"updated", "created", "key", "id", "rank"})
 _ISSUE_FIELDS = frozenset({"issue", "key", "issuekey", "id"})
+_VALUE_FIELDS = frozenset({"project", "status", "statuscategory"}) | _ISSUE_FIELDS
 _TIME_FIELDS = frozenset({"updated", "created"})
 _COMPARISONS = ("=", ">", ">=", "<", "<=")
 
@@ -58,16 +60,25 @@ class TimeBound:
 
 
 @dataclass(frozen=True)
+class ValueFilter:
+    """``field = v``, ``field in (...)`` or, negated, ``!=`` and ``not in``."""
+
+    field: str
+    """``project``, ``issue``, ``status`` or ``statusCategory``."""
+    values: frozenset[str]
+    negated: bool = False
+
+
+@dataclass(frozen=True)
 class Query:
-    projects: tuple[frozenset[str], ...] = ()
-    """Each clause's project keys, names or ids; an issue must match every clause."""
-    issues: tuple[frozenset[str], ...] = ()
+    filters: tuple[ValueFilter, ...] = ()
+    """Every clause must hold."""
     times: tuple[TimeBound, ...] = ()
     order: tuple[tuple[str, Direction], ...] = field(default=())
 
     @property
     def bounded(self) -> bool:
-        return bool(self.projects or self.issues or self.times)
+        return bool(self.filters or self.times)
 
 
 _TOKEN = re.compile(
@@ -125,13 +136,12 @@ def tokenize(text: str) -> _Tokens:
 
 def parse(text: str, zone: ZoneInfo) -> Query:
     tokens = tokenize(text)
-    projects: list[frozenset[str]] = []
-    issues: list[frozenset[str]] = []
+    filters: list[ValueFilter] = []
     times: list[TimeBound] = []
     order: tuple[tuple[str, Direction], ...] = ()
     if tokens.peek() is not None and not _at_order_by(tokens):
         while True:
-            _clause(tokens, zone, projects, issues, times)
+            _clause(tokens, zone, filters, times)
             if not tokens.keyword("and"):
                 break
     if tokens.keyword("order"):
@@ -142,9 +152,10 @@ def parse(text: str, zone: ZoneInfo) -> Query:
     if leftover is not None:
         raise JqlError(
             f"Error in the JQL Query: '{leftover[1]}' is not supported by the sandbox "
-            "(only AND, project, issue/key/id, updated, created and ORDER BY)."
+            "(only AND, project, issue/key/id, status, statusCategory, updated, created "
+            "and ORDER BY)."
         )
-    return Query(tuple(projects), tuple(issues), tuple(times), order)
+    return Query(tuple(filters), tuple(times), order)
 
 
 def _at_order_by(tokens: _Tokens) -> bool:
@@ -155,13 +166,12 @@ def _at_order_by(tokens: _Tokens) -> bool:
 def _clause(
     tokens: _Tokens,
     zone: ZoneInfo,
-    projects: list[frozenset[str]],
-    issues: list[frozenset[str]],
+    filters: list[ValueFilter],
     times: list[TimeBound],
 ) -> None:
     kind, name = tokens.take("a field name")
     field_name = name.lower()
-    if kind != "word" or field_name not in {"project"} | _ISSUE_FIELDS | _TIME_FIELDS:
+    if kind != "word" or field_name not in _VALUE_FIELDS | _TIME_FIELDS:
         raise JqlError(f"Error in the JQL Query: Field '{name}' is not supported by the sandbox.")
     if field_name in _TIME_FIELDS:
         operator = tokens.take("an operator")
@@ -173,8 +183,22 @@ def _clause(
         _, value = tokens.take("a date")
         times.append(TimeBound(field_name, operator[1], parse_date(value, field_name, zone)))
         return
-    values = _values(tokens, name)
-    (projects if field_name == "project" else issues).append(values)
+    canonical = {"statuscategory": "statusCategory"}.get(field_name, field_name)
+    if field_name in _ISSUE_FIELDS:
+        canonical = "issue"
+    negated = tokens.keyword("not")
+    if negated and not _at(tokens, "in"):
+        raise JqlError(f"Error in the JQL Query: Expecting 'in' after '{name} not'.")
+    if not negated and tokens.peek() == ("op", "!="):
+        tokens.take("'!='")
+        filters.append(ValueFilter(canonical, frozenset([_value(tokens)]), negated=True))
+        return
+    filters.append(ValueFilter(canonical, _values(tokens, name), negated))
+
+
+def _at(tokens: _Tokens, word: str) -> bool:
+    token = tokens.peek()
+    return token is not None and token[0] == "word" and token[1].lower() == word
 
 
 def _values(tokens: _Tokens, name: str) -> frozenset[str]:
@@ -193,7 +217,7 @@ def _values(tokens: _Tokens, name: str) -> frozenset[str]:
     if operator != ("op", "="):
         raise JqlError(
             f"Error in the JQL Query: The operator '{operator[1]}' is not supported by the "
-            f"sandbox for the field '{name}' (use = or in)."
+            f"sandbox for the field '{name}' (use =, !=, in or not in)."
         )
     return frozenset([_value(tokens)])
 

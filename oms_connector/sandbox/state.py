@@ -24,12 +24,13 @@ from oms_connector.sandbox.catalogue import (
     Named,
     Status,
     find_named,
+    status_category,
 )
 from oms_connector.sandbox.clock import SandboxClock
 from oms_connector.sandbox.documents import Document, document_text, is_document
 from oms_connector.sandbox.durations import DurationError, parse_duration
 from oms_connector.sandbox.errors import ApiError, bad_request, not_found_issue
-from oms_connector.sandbox.jql import Direction, Query
+from oms_connector.sandbox.jql import Direction, Query, ValueFilter
 from oms_connector.sandbox.times import epoch_ms
 
 CHANGES_PER_PAGE = 1000
@@ -249,26 +250,39 @@ class SandboxState:
 
     def search(self, query: Query) -> list[Issue]:
         with self._lock:
-            projects = [self._project_ids(names) for names in query.projects]
+            tests = [self._filter(f) for f in query.filters]
             found = [
                 issue
                 for issue in self._issues.values()
-                if all(issue.project.id in ids for ids in projects)
-                and all(issue.id in refs or issue.key in refs for refs in query.issues)
+                if all(test(issue) for test in tests)
                 and all(bound.admits(getattr(issue, bound.field)) for bound in query.times)
             ]
             return copy.deepcopy(_sorted(found, query.order or (("created", Direction.DESC),)))
 
-    def _project_ids(self, references: frozenset[str]) -> set[str]:
-        ids = set()
-        for reference in references:
-            project = self.project(reference)
-            if project is None:
+    def _filter(self, clause: ValueFilter) -> Callable[[Issue], bool]:
+        """A test of one clause; a value naming nothing is a 400, as in Jira."""
+        if clause.field == "issue":
+            refs = {v.upper() for v in clause.values}
+            return lambda issue: (issue.id in refs or issue.key in refs) != clause.negated
+        names: dict[str, Callable[[Issue], set[str]]] = {
+            "project": lambda i: _folded(i.project.id, i.project.key, i.project.name),
+            "status": lambda i: _folded(i.status.id, i.status.name),
+            "statusCategory": lambda i: _category_names(i.status.category),
+        }
+        wanted = {value.casefold() for value in clause.values}
+        for value in clause.values:
+            if value.casefold() not in self._vocabulary(clause.field):
                 raise bad_request(
-                    f"The value '{reference}' does not exist for the field 'project'."
+                    f"The value '{value}' does not exist for the field '{clause.field}'."
                 )
-            ids.add(project.id)
-        return ids
+        return lambda issue: bool(names[clause.field](issue) & wanted) != clause.negated
+
+    def _vocabulary(self, field_name: str) -> set[str]:
+        if field_name == "project":
+            return {n for p in self._projects.values() for n in _folded(p.id, p.key, p.name)}
+        if field_name == "status":
+            return {n for s in self.catalogue.statuses for n in _folded(s.id, s.name)}
+        return {n for key in ("new", "indeterminate", "done") for n in _category_names(key)}
 
     def issue_worklogs(self, id_or_key: str) -> list[Worklog]:
         """The issue's worklogs, oldest created first, as ``GET issue/{key}/worklog`` lists them."""
@@ -673,6 +687,15 @@ class SandboxState:
     def _emit(self, event: Event) -> None:
         for listener in self._listeners:
             listener(event)
+
+
+def _folded(*names: str) -> set[str]:
+    return {name.casefold() for name in names}
+
+
+def _category_names(key: str) -> set[str]:
+    category = status_category(key)
+    return _folded(key, str(category["id"]), str(category["name"]))
 
 
 def _sorted(issues: list[Issue], order: tuple[tuple[str, Direction], ...]) -> list[Issue]:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oms_connector.sandbox.jql import Direction, JqlError, TimeBound, parse
+from oms_connector.sandbox.jql import Direction, JqlError, TimeBound, ValueFilter, parse
 from tests.sandbox.conftest import JiraClient
 
 API = "/rest/api/3"
@@ -36,6 +36,11 @@ def _keys(jira: JiraClient, jql: str, **extra: Any) -> list[str]:
         ("issue in (ACME-2, 10002) ORDER BY id", ["ACME-2", "BETA-1"]),
         ("key = ACME-1", ["ACME-1"]),
         ("project = ACME AND project = BETA", []),
+        ("project = acme AND statusCategory != Done ORDER BY Rank ASC", ["ACME-1", "ACME-2"]),
+        ('status = "In Progress"', ["ACME-2"]),
+        ('statusCategory in ("To Do") ORDER BY key', ["ACME-1", "BETA-1"]),
+        ("project not in (BETA) AND status != 3", ["ACME-1"]),
+        ("issue != ACME-1 AND project = ACME", ["ACME-2"]),
     ],
 )
 def test_the_jql_subset_selects_and_orders_issues(
@@ -70,7 +75,8 @@ def test_the_jql_subset_selects_and_orders_issues(
             "project = ACME OR project = BETA",
             (
                 "Error in the JQL Query: 'OR' is not supported by the sandbox (only "
-                "AND, project, issue/key/id, updated, created and ORDER BY)."
+                "AND, project, issue/key/id, status, statusCategory, updated, created and "
+                "ORDER BY)."
             ),
         ),
         (
@@ -86,6 +92,11 @@ def test_the_jql_subset_selects_and_orders_issues(
             "Error in the JQL Query: Ordering by 'summary' is not supported by the sandbox.",
         ),
         ("project in (ACME", "Error in the JQL Query: Expecting ')' but reached the end."),
+        (
+            "statusCategory = Finished",
+            "The value 'Finished' does not exist for the field 'statusCategory'.",
+        ),
+        ("status not = Done", "Error in the JQL Query: Expecting 'in' after 'status not'."),
     ],
 )
 def test_a_query_outside_the_subset_is_refused_with_jiras_error_shape(
@@ -109,7 +120,7 @@ def test_a_parsed_query_keeps_every_clause_and_the_order() -> None:
         UTC_ZONE,
     )
 
-    assert query.projects == (frozenset({"ACME", "Beta GmbH"}),)
+    assert query.filters == (ValueFilter("project", frozenset({"ACME", "Beta GmbH"})),)
     assert query.times == (TimeBound("updated", ">=", datetime(2026, 2, 1, tzinfo=UTC)),)
     assert query.order == (("updated", Direction.ASC), ("key", Direction.DESC))
 
