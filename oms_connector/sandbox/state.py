@@ -357,14 +357,19 @@ class SandboxState:
             summary = fields.get("summary")
             if not isinstance(summary, str) or not summary.strip():
                 errors["summary"] = "You must specify a summary of the issue."
-            issue_type = self.catalogue.issue_types
-            chosen = _named(issue_type, fields.get("issuetype"), "issuetype", errors)
+            types = self.catalogue.issue_types
+            chosen = _named(types, fields.get("issuetype"), "issuetype", errors)
             if errors or project is None or chosen is None or not isinstance(summary, str):
                 raise bad_request(errors=errors)
+            key = key or f"{project.key}-{self._next_number(project)}"
+            if not key.startswith(f"{project.key}-"):
+                raise bad_request(f"The key {key} is not a key of the project {project.key}.")
+            if any(i.key == key for i in self._issues.values()):
+                raise bad_request(f"An issue with key {key} already exists.")
             now = self.clock.now()
             issue = Issue(
-                id=self._take("issue"),
-                key=key or f"{project.key}-{self._next_number(project)}",
+                id="",
+                key=key,
                 project=project,
                 summary=summary,
                 issue_type=chosen,
@@ -372,12 +377,11 @@ class SandboxState:
                 reporter=actor,
                 created=created or now,
                 updated=updated or created or now,
-                rank=self._take_int("rank"),
+                rank=0,
             )
-            if any(i.key == issue.key for i in self._issues.values()):
-                raise bad_request(f"An issue with key {issue.key} already exists.")
             rest = {k: v for k, v in fields.items() if k not in {"project", "summary", "issuetype"}}
             self._apply(issue, self._coerce_all(issue, rest, {}))
+            issue.id, issue.rank = self._take("issue"), self._take_int("rank")
             self._issues[issue.id] = issue
             if notify:
                 self._emit(Event(EventKind.ISSUE_CREATED, now, actor, copy.deepcopy(issue)))

@@ -112,7 +112,7 @@ def basic(email: str, token: str) -> str:
     return "Basic " + base64.b64encode(f"{email}:{token}".encode()).decode()
 
 
-@dataclass(frozen=True)
+@dataclass
 class OpenApiRequest:
     """What openapi-core needs to know about a request (its ``Request`` protocol)."""
 

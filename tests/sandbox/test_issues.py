@@ -379,3 +379,14 @@ def test_the_state_hands_out_copies_not_its_own_objects(state: SandboxState) -> 
     issue.labels.append("tampered")
 
     assert state.issue("ACME-1").labels == ["maintenance"]
+
+
+def test_a_refused_creation_uses_up_no_id_or_key(jira: JiraClient) -> None:
+    fields = {"project": {"key": "ACME"}, "summary": "Renew", "issuetype": {"name": "Task"}}
+
+    refused = jira.post(f"{API}/issue", {"fields": {**fields, "labels": ["two words"]}})
+    created = jira.post(f"{API}/issue", {"fields": fields}).json
+
+    assert refused.status_code == 400
+    assert created is not None
+    assert (created["id"], created["key"]) == ("10003", "ACME-3")

@@ -154,6 +154,7 @@ def test_a_malformed_seed_names_each_problem(seed: dict[str, Any], message: str)
             ),
         ),
         (_with({"key": "ACME-2"}, "issues.0"), "An issue with key ACME-2 already exists."),
+        (_with({"key": "BETA-9"}, "issues.0"), "The key BETA-9 is not a key of the project ACME."),
         (_with({"id": 20001}, "issues.1.worklogs.0"), "worklog id 20001 is used twice"),
         (
             _with({"remainingEstimateSeconds": 90}, "issues.0"),
@@ -168,6 +169,7 @@ def test_a_malformed_seed_names_each_problem(seed: dict[str, Any], message: str)
         "unknown component",
         "unknown option",
         "duplicate key",
+        "key of another project",
         "duplicate worklog id",
         "odd estimate",
     ],
