@@ -113,7 +113,8 @@ def _int_arg(name: str, default: int, *, low: int = 0) -> int:
     return value
 
 
-def _estimate(prefix_seconds: str) -> EstimateChange:
+def _estimate(manual_parameter: str) -> EstimateChange:
+    """The ``adjustEstimate`` query; ``manual`` reads ``reduceBy`` or ``increaseBy``."""
     how_text = request.args.get("adjustEstimate", "auto")
     try:
         how = Adjustment(how_text)
@@ -121,7 +122,7 @@ def _estimate(prefix_seconds: str) -> EstimateChange:
         raise bad_request(f"Unknown adjustEstimate '{how_text}'.") from None
     if how in {Adjustment.AUTO, Adjustment.LEAVE}:
         return EstimateChange(how)
-    name = "newEstimate" if how is Adjustment.NEW else prefix_seconds
+    name = "newEstimate" if how is Adjustment.NEW else manual_parameter
     text = request.args.get(name)
     if text is None:
         raise bad_request(f"adjustEstimate={how_text} needs the parameter {name}.")
