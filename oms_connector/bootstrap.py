@@ -1,4 +1,4 @@
-"""The one place that picks concrete adapters: the SQL store, the system clock.
+"""The one place that picks concrete adapters: the SQL store, the system clock, the notifier.
 
 Entry points (the CLI, the webhook app, the worker) build their services here from
 the settings, and release what they opened with the ``close`` callable they get back.
@@ -12,16 +12,19 @@ from datetime import UTC, datetime
 from sqlalchemy import Engine
 
 from oms_connector.adapters.jira_gateway import JiraRestGateway
+from oms_connector.adapters.notifier import HttpNotifier
 from oms_connector.adapters.sql.engine import create_store_engine, is_current, upgrade
 from oms_connector.adapters.sql.store import SqlStore
+from oms_connector.adapters.webhook_payloads import WebhookBodies
 from oms_connector.config import Settings
 from oms_connector.services.alerts import AlertOptions, AlertService
 from oms_connector.services.balance import BalanceService
 from oms_connector.services.close import CloseService
+from oms_connector.services.events import JiraEvents
 from oms_connector.services.followup import FollowUp
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.ports import Clock, Store
-from oms_connector.services.writeback import WritebackOptions, WritebackService
+from oms_connector.services.writeback import FieldValue, WritebackOptions, WritebackService
 
 
 class SystemClock:
@@ -97,15 +100,51 @@ def writeback_options(settings: Settings) -> WritebackOptions:
         oms_label=section.labels.oms,
         priority_label=section.labels.priority,
         property_key=section.property_key,
+        field_names={FieldValue(value): name for value, name in section.field_names.items()},
     )
 
 
+def alert_options(settings: Settings) -> AlertOptions:
+    """Thresholds per plan; comments only when write-back to Jira is enabled at all."""
+    return AlertOptions(
+        thresholds=settings.alerts.thresholds,
+        plan_thresholds=settings.plan_thresholds(),
+        comment=settings.alerts.comment and settings.writeback.enabled,
+    )
+
+
+def notifier(settings: Settings) -> HttpNotifier | None:
+    url = settings.alerts.notify_url
+    return None if url is None else HttpNotifier(url.get_secret_value())
+
+
 def follow_up(settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock) -> FollowUp:
-    """Write-back and budget alerts (as comments) after each stored event."""
+    """Write-back and budget alerts (comments, and posts to alerts.notify_url) after each event."""
     plans = settings.domain_plans()
-    options = writeback_options(settings)
-    alerts = AlertOptions(comment=options.enabled and options.comment)
+    alerts = AlertService(
+        store, gateway, plans, clock, options=alert_options(settings), notifier=notifier(settings)
+    )
     return FollowUp(
-        WritebackService(store, gateway, plans, options, clock),
-        AlertService(store, gateway, plans, clock, options=alerts),
+        WritebackService(store, gateway, plans, writeback_options(settings), clock), alerts
+    )
+
+
+def jira_events(
+    settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock
+) -> JiraEvents:
+    """The inbox's event parser; it knows the connector's own account and labels.
+
+    On Jira Cloud without a configured ``jira.account_id``, the accountId is asked
+    from Jira the first time it is needed.
+    """
+    jira = settings.jira
+    ask = jira.account_id is None and jira.deployment == "cloud"
+    return JiraEvents(
+        WebhookBodies(gateway.field_ids),
+        store,
+        gateway,
+        clock,
+        frozenset(account for account in (jira.user, jira.account_id) if account),
+        own_labels=writeback_options(settings).own_labels(),
+        own_account=gateway if ask else None,
     )

@@ -126,6 +126,8 @@ def _known_timezone(name: str) -> str:
 
 TimezoneName = Annotated[str, AfterValidator(_known_timezone)]
 
+_CREDENTIAL_HINTS = ("atatt", "bearer ", "basic ")
+
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 
 
@@ -219,6 +221,85 @@ Label = Annotated[str, AfterValidator(_label)]
 Names = Annotated[list[Text], BeforeValidator(_one_or_many)]
 WorkTypeName = Literal["oms", "priority"]
 
+FieldValueName = Literal[
+    "work_type", "reason", "plan_id", "hours_included", "hours_used", "hours_remaining"
+]
+"""What a write-back custom field can hold (the services' ``FieldValue`` values)."""
+
+QuickBooksDateFormat = Literal["MM/DD/YYYY", "DD/MM/YYYY", "YYYY-MM-DD"]
+
+_ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9:-]{0,127}")
+
+
+def _account_id(value: str) -> str:
+    # Not echoed either: a pasted token must not end up in a log.
+    if value.casefold().startswith(_CREDENTIAL_HINTS) or not _ACCOUNT_ID.fullmatch(value):
+        raise PydanticCustomError(
+            "account_id",
+            "must be a Jira Cloud accountId (letters, digits, ':' and '-', such as "
+            "5b10ac8d82e05b22cc7d4ef5), not a name or a credential",
+        )
+    return value
+
+
+def _sorted_unique(values: tuple[int, ...]) -> tuple[int, ...]:
+    for i, value in enumerate(values):
+        if value in values[:i]:
+            raise PydanticCustomError(
+                "duplicate_threshold", "{value} is listed twice", {"value": value}
+            )
+    return tuple(sorted(values))
+
+
+def _notify_url(value: object) -> object:
+    # The URL may carry a token in its path or query: only its host is ever shown.
+    if not isinstance(value, str):
+        return value
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:
+        usable = False
+    if not usable:
+        raise PydanticCustomError(
+            "notify_url", "must be an http or https address such as https://hooks.example.com/..."
+        )
+    return value
+
+
+def _code_text(value: object) -> object:
+    """An account code written as a bare number (``200``) is kept as its text."""
+    if isinstance(value, int | Decimal) and not isinstance(value, bool):
+        return str(value)
+    return value
+
+
+_BEANCOUNT_ACCOUNT = re.compile(r"[A-Z][A-Za-z0-9-]*(:[A-Z0-9][A-Za-z0-9-]*)+")
+
+
+def _beancount_account(root: str) -> AfterValidator:
+    def check(account: str) -> str:
+        if not _BEANCOUNT_ACCOUNT.fullmatch(account) or account.split(":", 1)[0] != root:
+            raise PydanticCustomError(
+                "beancount_account",
+                "'{account}' is not a Beancount account under {root} (such as {root}:Example, "
+                "components starting with a capital letter or a digit)",
+                {"account": account, "root": root},
+            )
+        return account
+
+    return AfterValidator(check)
+
+
+AccountId = Annotated[str, AfterValidator(_account_id)]
+Threshold = Annotated[int, Field(strict=True, ge=1, le=1000)]
+Thresholds = Annotated[tuple[Threshold, ...], AfterValidator(_sorted_unique)]
+"""Percentages of a month's hours, 1 to 1000, each once; kept in increasing order."""
+NotifyUrl = Annotated[SecretStr, BeforeValidator(_notify_url)]
+AccountCode = Annotated[str, BeforeValidator(_code_text), AfterValidator(_nonblank)]
+IncomeAccount = Annotated[str, _beancount_account("Income")]
+ReceivableAccount = Annotated[str, _beancount_account("Assets")]
+
 
 # --- sections --------------------------------------------------------------------------
 
@@ -234,9 +315,6 @@ def _secret_from_environment(name: str) -> SecretStr | None:
 
 def _missing_secret(key: str, name: str, what: str) -> ConfigError:
     return ConfigError([f"{key}: the environment variable {name} is not set (it holds {what})"])
-
-
-_CREDENTIAL_HINTS = ("atatt", "bearer ", "basic ")
 
 
 def _site_url(url: str) -> str:
@@ -279,6 +357,10 @@ class JiraSettings(Section):
     deployment: Literal["cloud", "datacenter"] = "cloud"
     user: Annotated[str, AfterValidator(_nonblank), AfterValidator(_account)]
     token_env: EnvironmentVariable = "OMS_JIRA_TOKEN"  # noqa: S105 - a variable name
+    account_id: AccountId | None = None
+    """The connector's own accountId (Cloud); looked up from Jira when not set."""
+    request_type_field: Text | None = None
+    """The Service Management request type field, by id (``customfield_10010``) or name."""
 
     _token: SecretStr | None = PrivateAttr(default=None)
 
@@ -366,6 +448,10 @@ class BankPurchaseSettings(Section):
     hours: Hours = Field(gt=0)
 
 
+class PlanAlertSettings(Section):
+    thresholds: Thresholds
+
+
 class PlanSettings(Section):
     id: PlanId
     customer: Text
@@ -380,6 +466,7 @@ class PlanSettings(Section):
     priority_rate: Money | None = None
     currency: Currency | None = None
     overage_uses_priority_bank: bool | None = None
+    alerts: PlanAlertSettings | None = None
 
 
 class OverrideLabels(Section):
@@ -447,10 +534,59 @@ class WritebackSettings(Section):
     fields: bool = False
     labels: WritebackLabels = Field(default_factory=WritebackLabels)
     property_key: Text = "oms-connector"
+    field_names: dict[FieldValueName, Text] = Field(default_factory=dict)
 
 
 class WorkerSettings(Section):
     interval_seconds: int = Field(default=60, ge=1)
+
+
+class SyncSettings(Section):
+    overlap_seconds: int = Field(default=120, ge=60)
+
+
+class AlertSettings(Section):
+    thresholds: Thresholds = (80, 100)
+    notify_url: NotifyUrl | None = None
+    comment: bool = True
+
+
+class BookingSettings(Section):
+    """Where one kind of billed line is booked; the defaults suit a US agency without sales tax."""
+
+    account_code: AccountCode = "200"
+    tax_type: Text = "Tax Exempt"
+    item: Text
+    income_account: IncomeAccount
+
+
+class SubscriptionBooking(BookingSettings):
+    item: Text = "OMS plan"
+    income_account: IncomeAccount = "Income:OMS:Subscription"
+
+
+class OverageBooking(BookingSettings):
+    item: Text = "OMS overage"
+    income_account: IncomeAccount = "Income:OMS:Overage"
+
+
+class PriorityBooking(BookingSettings):
+    item: Text = "Priority support"
+    income_account: IncomeAccount = "Income:OMS:Priority"
+
+
+class BookingsSettings(Section):
+    subscription: SubscriptionBooking = Field(default_factory=SubscriptionBooking)
+    overage: OverageBooking = Field(default_factory=OverageBooking)
+    priority: PriorityBooking = Field(default_factory=PriorityBooking)
+
+
+class ExportsSettings(Section):
+    due_days: int = Field(default=30, ge=0)
+    quickbooks_terms: Text | None = None
+    quickbooks_date_format: QuickBooksDateFormat = "MM/DD/YYYY"
+    receivable_account: ReceivableAccount = "Assets:Receivable"
+    bookings: BookingsSettings = Field(default_factory=BookingsSettings)
 
 
 # --- the tree --------------------------------------------------------------------------
@@ -476,6 +612,9 @@ class Settings(BaseSettings):
     classification: ClassificationSettings = Field(default_factory=ClassificationSettings)
     writeback: WritebackSettings = Field(default_factory=WritebackSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
+    sync: SyncSettings = Field(default_factory=SyncSettings)
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
+    exports: ExportsSettings = Field(default_factory=ExportsSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -491,7 +630,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _check_across_sections(self) -> Self:
-        problems = [*_plan_problems(self), *_rule_problems(self.classification)]
+        problems = [
+            *_jira_problems(self.jira),
+            *_plan_problems(self),
+            *_rule_problems(self.classification),
+            *_writeback_problems(self.writeback),
+        ]
         if problems:
             raise ConfigError(problems)
         return self
@@ -513,6 +657,10 @@ class Settings(BaseSettings):
             override_labels={WorkType.OMS: labels.oms, WorkType.PRIORITY: labels.priority},
             rules=tuple(rule.to_rule() for rule in self.classification.rules),
         )
+
+    def plan_thresholds(self) -> dict[str, tuple[int, ...]]:
+        """The alert thresholds of the plans that set their own."""
+        return {plan.id: plan.alerts.thresholds for plan in self.plans if plan.alerts is not None}
 
     def _domain_plan(self, plan: PlanSettings) -> Plan:
         defaults = self.defaults
@@ -569,6 +717,19 @@ def _plan_problems(settings: Settings) -> Iterator[str]:
                     f"{where}.jira_projects[{j}]: project {key} is already mapped to plan "
                     f"{other!r} (plans[{owner}]); a project belongs to one plan"
                 )
+
+
+def _jira_problems(jira: JiraSettings) -> Iterator[str]:
+    if jira.account_id is not None and jira.deployment != "cloud":
+        yield "jira.account_id: only Jira Cloud has account ids (jira.deployment is datacenter)"
+
+
+def _writeback_problems(writeback: WritebackSettings) -> Iterator[str]:
+    if writeback.fields and not writeback.field_names:
+        yield (
+            "writeback.field_names: names no field, but writeback.fields is true "
+            "(name the fields to fill, or set writeback.fields to false)"
+        )
 
 
 def _rule_problems(classification: ClassificationSettings) -> Iterator[str]:
@@ -779,6 +940,8 @@ def key_path(loc: Sequence[int | str]) -> str:
     """``("plans", 1, "term_months")`` -> ``plans[1].term_months``."""
     path = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker of a mapping key: the path already names it
+            continue
         path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else part
     return path or "(top level)"
 

@@ -186,6 +186,7 @@ class JiraRestGateway:
         self._sleep = sleep
         self._random = random
         self._client = client if client is not None else build_client(connection)
+        self._myself: MyselfPayload | None = None
         self._timezone: tuple[ZoneInfo | None] | None = None
 
     @property
@@ -335,9 +336,18 @@ class JiraRestGateway:
 
     def user_timezone(self) -> ZoneInfo | None:
         if self._timezone is None:
-            me = self._parse(MyselfPayload, self._send("GET", "myself"), "myself")
-            self._timezone = (_zone(me.time_zone),)
+            self._timezone = (_zone(self._me().time_zone),)
         return self._timezone[0]
+
+    def account_id(self) -> str | None:
+        """The connector's own accountId (Jira Cloud); ``None`` where Jira gives none."""
+        return self._me().account_id
+
+    def _me(self) -> MyselfPayload:
+        """The connector's account, read once (``GET myself``)."""
+        if self._myself is None:
+            self._myself = self._parse(MyselfPayload, self._send("GET", "myself"), "myself")
+        return self._myself
 
     def fields(self) -> list[FieldPayload]:
         try:

@@ -21,7 +21,11 @@ from pathlib import Path
 from oms_connector import bootstrap
 from oms_connector.adapters.exports.formats import FORMATS, writer
 from oms_connector.adapters.exports.invoice_lines import InvoiceExportError
-from oms_connector.adapters.exports.settings import ExportOptions, ExportSettingsError
+from oms_connector.adapters.exports.settings import (
+    ExportOptions,
+    ExportSettingsError,
+    KindBooking,
+)
 from oms_connector.commands import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -30,7 +34,8 @@ from oms_connector.commands import (
     add_command,
     iso_date,
 )
-from oms_connector.config import Settings
+from oms_connector.config import BookingSettings, Settings
+from oms_connector.domain.lines import LineKind
 from oms_connector.services.reports import StatementReports, UnknownStatementError
 from webhook_app.pages import render_statement
 
@@ -61,9 +66,29 @@ def register(subparsers: Subparsers) -> None:
 
 
 def export_options(settings: Settings) -> ExportOptions:
-    """The booking settings of the exports: the defaults of :class:`ExportOptions`."""
-    del settings  # the settings tree has no exports section yet
-    return ExportOptions()
+    """The ``exports`` section as the writers' options."""
+    section = settings.exports
+    bookings = section.bookings
+    return ExportOptions(
+        bookings={
+            LineKind.SUBSCRIPTION: _booking(bookings.subscription),
+            LineKind.OVERAGE: _booking(bookings.overage),
+            LineKind.PRIORITY: _booking(bookings.priority),
+        },
+        due_days=section.due_days,
+        quickbooks_terms=section.quickbooks_terms,
+        quickbooks_date_format=section.quickbooks_date_format,
+        receivable_account=section.receivable_account,
+    )
+
+
+def _booking(booking: BookingSettings) -> KindBooking:
+    return KindBooking(
+        account_code=booking.account_code,
+        tax_type=booking.tax_type,
+        item=booking.item,
+        income_account=booking.income_account,
+    )
 
 
 @contextmanager

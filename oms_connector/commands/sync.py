@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from types import FrameType
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -34,12 +34,10 @@ from oms_connector.adapters.jira_gateway import (
     resolve_field_id,
 )
 from oms_connector.adapters.jira_payloads import IssueFieldIds
-from oms_connector.adapters.webhook_payloads import WebhookBodies
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, iso_date
 from oms_connector.config import Settings
 from oms_connector.domain.periods import local_midnight
 from oms_connector.services.close import CloseService
-from oms_connector.services.events import JiraEvents
 from oms_connector.services.inbox import InboxProcessor
 from oms_connector.services.ports import Clock, Store
 from oms_connector.services.sync import Stage, SyncReport, SyncService, backfill_fraction
@@ -81,17 +79,30 @@ def open_gateway(settings: Settings) -> JiraRestGateway:
     )
     gateway = JiraRestGateway(connection)
     override = settings.classification.override_field
-    if not override:
+    request_type = jira.request_type_field
+    if not override and not request_type:
         return gateway
     try:
-        if not override.startswith(CUSTOM_FIELD_PREFIX):
-            override = resolve_field_id(gateway.fields(), override)
+        field_ids = _field_ids(gateway, override=override, request_type=request_type)
     except BaseException:
         gateway.close()
         raise
-    return JiraRestGateway(
-        connection, field_ids=IssueFieldIds(override=override), client=gateway.client
-    )
+    return JiraRestGateway(connection, field_ids=field_ids, client=gateway.client)
+
+
+def _field_ids(
+    gateway: JiraRestGateway, *, override: str | None, request_type: str | None
+) -> IssueFieldIds:
+    """Fields configured by name resolved to ids, with one read of Jira's field list."""
+    by_name = [f for f in (override, request_type) if f and not f.startswith(CUSTOM_FIELD_PREFIX)]
+    fields = gateway.fields() if by_name else []
+
+    def resolved(field: str | None) -> str | None:
+        if not field or field.startswith(CUSTOM_FIELD_PREFIX):
+            return field
+        return resolve_field_id(fields, field)
+
+    return IssueFieldIds(request_type=resolved(request_type), override=resolved(override))
 
 
 def sync_service(
@@ -101,7 +112,13 @@ def sync_service(
     start = min(local_midnight(plan, plan.enrolled_on) for plan in plans)
     projects = [key for plan in plans for key in plan.jira_projects]
     return SyncService(
-        gateway, store, bootstrap.ingest(settings, clock), clock, projects, start=start
+        gateway,
+        store,
+        bootstrap.ingest(settings, clock),
+        clock,
+        projects,
+        start=start,
+        overlap=timedelta(seconds=settings.sync.overlap_seconds),
     )
 
 
@@ -239,14 +256,7 @@ def worker_steps(
     settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
 ) -> list[Step]:
     sync = sync_service(settings, gateway, store, clock)
-    events = JiraEvents(
-        WebhookBodies(gateway.field_ids),
-        store,
-        gateway,
-        clock,
-        frozenset({settings.jira.user}),
-        own_labels=bootstrap.writeback_options(settings).own_labels(),
-    )
+    events = bootstrap.jira_events(settings, store, gateway, clock)
     inbox = InboxProcessor(
         store,
         events,

@@ -73,6 +73,14 @@ class IssueWorklogs(Protocol):
     def actor(self) -> frozenset[str]: ...
 
 
+class OwnAccount(Protocol):
+    """Where the connector's own accountId is asked when it is not configured."""
+
+    def account_id(self) -> str | None:
+        """The accountId of the connector's account, ``None`` when Jira gives none."""
+        ...
+
+
 class WebhookBodyParser(Protocol):
     """Reads stored webhook bodies; raises ``ValueError`` for one without what is needed."""
 
@@ -161,13 +169,18 @@ class JiraEvents:
         own_accounts: frozenset[str] = frozenset(),
         *,
         own_labels: frozenset[str] = frozenset(),
+        own_account: OwnAccount | None = None,
     ) -> None:
+        """``own_accounts`` are the connector's identities (user, e-mail, accountId);
+        ``own_account``, when given, is asked once for the accountId, on the first
+        issue update not already recognised as the connector's own."""
         self._bodies = bodies
         self._store = store
         self._gateway = gateway
         self._clock = clock
         self._own_accounts = frozenset(a.casefold() for a in own_accounts if a)
         self._own_labels = own_labels
+        self._own_account = own_account
 
     def parse(self, body: bytes) -> EventFacts:
         name = event_name(body)
@@ -190,7 +203,7 @@ class JiraEvents:
 
     def issue_updated(self, body: bytes) -> EventFacts:
         change = self._bodies.issue(body)
-        if change.actor & self._own_accounts:
+        if self._by_the_connector(change.actor):
             return EventFacts()  # the connector's own write-back coming back
         stored = self._stored_snapshot(change.snapshot.id)
         if stored is not None and (
@@ -227,6 +240,18 @@ class JiraEvents:
         return EventFacts(issues=self._unknown_issue(change.issue_id), worklogs=(*current, *gone))
 
     # -- reads
+
+    def _by_the_connector(self, actor: frozenset[str]) -> bool:
+        if actor & self._own_accounts:
+            return True
+        if self._own_account is None or not actor:
+            return False
+        # Asked once: a failure propagates (the event is tried again later) and asks again.
+        account_id = self._own_account.account_id()
+        self._own_account = None
+        if account_id:
+            self._own_accounts |= {account_id.casefold()}
+        return account_id is not None and account_id.casefold() in actor
 
     def _issue_known(self, issue_id: str) -> bool:
         return self._stored_snapshot(issue_id) is not None
