@@ -11,6 +11,7 @@ import base64
 import binascii
 import hashlib
 import json
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -22,6 +23,7 @@ from oms_connector.sandbox.clock import ClockError
 from oms_connector.sandbox.documents import is_document
 from oms_connector.sandbox.durations import DurationError, parse_duration
 from oms_connector.sandbox.errors import ApiError, bad_request
+from oms_connector.sandbox.faults import FaultKind, FaultPlan, FaultPlanError, plan_from_json
 from oms_connector.sandbox.jql import JqlError, parse
 from oms_connector.sandbox.representation import Representation, select_fields
 from oms_connector.sandbox.state import Adjustment, EstimateChange, SandboxState, User
@@ -42,12 +44,18 @@ REMOVED_SEARCH = (
 )
 
 
-def create_sandbox_app(state: SandboxState, webhook_sender: WebhookSender | None = None) -> Flask:
+def create_sandbox_app(
+    state: SandboxState,
+    webhook_sender: WebhookSender | None = None,
+    faults: FaultPlan | None = None,
+) -> Flask:
+    """The sandbox's app; ``faults`` makes some REST calls fail (see :mod:`.faults`)."""
     app = Flask("oms_connector.sandbox")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    api = _Api(state, webhook_sender)
+    api = _Api(state, webhook_sender, faults)
     app.before_request(api.authenticate)
+    app.before_request(api.inject_fault)
     app.register_error_handler(ApiError, _api_error)
     app.register_error_handler(HTTPException, _http_error)
     for rule, methods, view in api.routes():
@@ -170,9 +178,12 @@ def _comment(body: dict[str, Any], name: str) -> Any:
 
 
 class _Api:
-    def __init__(self, state: SandboxState, sender: WebhookSender | None) -> None:
+    def __init__(
+        self, state: SandboxState, sender: WebhookSender | None, faults: FaultPlan | None
+    ) -> None:
         self.state = state
         self.sender = sender
+        self.faults = faults
 
     @property
     def rep(self) -> Representation:
@@ -200,6 +211,7 @@ class _Api:
             (f"{API}/worklog/list", ["POST"], self.worklog_list),
             ("/_sandbox/clock", ["GET", "POST"], self.clock),
             ("/_sandbox/webhooks", ["GET", "POST"], self.webhooks),
+            ("/_sandbox/faults", ["GET", "POST"], self.fault_plan),
         ]
 
     def authenticate(self) -> Response | None:
@@ -219,6 +231,23 @@ class _Api:
             return response
         g.user = user
         return None
+
+    def inject_fault(self) -> Response | None:
+        """Fail this REST call when the fault plan says so; ``None`` serves it."""
+        faults = self.faults
+        if faults is None or not request.path.startswith(API):
+            return None
+        fault = faults.draw()
+        if fault is None:
+            return None
+        if fault.kind is FaultKind.RATE_LIMITED:
+            response = _json({"errorMessages": ["Rate limit exceeded."], "errors": {}}, 429)
+            response.headers["Retry-After"] = str(fault.retry_after_seconds)
+            return response
+        if fault.kind is FaultKind.TIMEOUT:
+            time.sleep(fault.hang_seconds)
+            return _json({"errorMessages": ["Gateway timeout."], "errors": {}}, 504)
+        return _json({"errorMessages": ["Internal server error."], "errors": {}}, 500)
 
     # -- site --------------------------------------------------------------------------------
 
@@ -507,6 +536,16 @@ class _Api:
             if body.get("wait") is True:
                 self.sender.wait_until_idle()
         return _json(self.sender.status())
+
+    def fault_plan(self) -> Response:
+        if request.method == "POST":
+            try:
+                self.faults = plan_from_json(_object("faults"))
+            except FaultPlanError as exc:
+                raise bad_request(str(exc)) from None
+        if self.faults is None:
+            return _json({"rate": 0, "counts": {}})
+        return _json(self.faults.status())
 
 
 def _count(value: object) -> bool:

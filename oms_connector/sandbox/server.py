@@ -9,6 +9,7 @@ from werkzeug.serving import make_server
 
 from oms_connector.sandbox.app import create_sandbox_app
 from oms_connector.sandbox.clock import SandboxClock
+from oms_connector.sandbox.faults import FaultPlan
 from oms_connector.sandbox.seed import Seed, build_state
 from oms_connector.sandbox.state import SandboxState
 from oms_connector.sandbox.webhooks import DeliveryPolicy, WebhookSender, announce_changes
@@ -21,6 +22,7 @@ class SandboxServer:
     """Seeded state, webhook sender and HTTP server; ``close`` stops all three.
 
     ``port=0`` picks a free port; :attr:`url` is the site's base URL either way.
+    ``faults`` makes some REST calls fail as an overloaded Jira does (off by default).
     """
 
     def __init__(
@@ -33,13 +35,14 @@ class SandboxServer:
         webhook_secret: str | None = None,
         policy: DeliveryPolicy | None = None,
         clock: SandboxClock | None = None,
+        faults: FaultPlan | None = None,
     ) -> None:
         self.clock = clock or SandboxClock(seed.start())
         self.state: SandboxState = build_state(seed, self.clock)
         self.webhooks = WebhookSender(webhook_url, webhook_secret, policy)
         try:
             self._server = make_server(
-                host, port, create_sandbox_app(self.state, self.webhooks), threaded=True
+                host, port, create_sandbox_app(self.state, self.webhooks, faults), threaded=True
             )
         except BaseException:
             self.webhooks.close()
