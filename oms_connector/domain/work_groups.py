@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from typing import NamedTuple
 
 from oms_connector.domain.classification import WorkType
@@ -39,7 +40,8 @@ def period_bounds(plan: Plan, count: int) -> list[datetime]:
 class _Tally:
     seconds: int = 0
     issue_keys: set[str] = field(default_factory=set)
-    worklog_ids: set[str] = field(default_factory=set)
+    worklog_ids: list[tuple[str, ...]] = field(default_factory=list)
+    """The groups' id tuples, made into one set only once all are in (one pass per id)."""
 
 
 def usage_from_groups(plan: Plan, groups: Iterable[WorkGroup]) -> dict[int, PeriodUsage]:
@@ -54,10 +56,12 @@ def usage_from_groups(plan: Plan, groups: Iterable[WorkGroup]) -> dict[int, Peri
         tally = tallies.setdefault((max(index, 0), name), _Tally())
         tally.seconds += group.seconds
         tally.issue_keys.add(group.issue_key)
-        tally.worklog_ids.update(group.worklog_ids)
+        tally.worklog_ids.append(group.worklog_ids)
     buckets: dict[int, dict[str, Bucket]] = {}
     for (index, name), tally in tallies.items():
         buckets.setdefault(index, {})[name] = Bucket(
-            tally.seconds, frozenset(tally.issue_keys), frozenset(tally.worklog_ids)
+            tally.seconds,
+            frozenset(tally.issue_keys),
+            frozenset(chain.from_iterable(tally.worklog_ids)),
         )
     return {index: PeriodUsage(index=index, **named) for index, named in sorted(buckets.items())}

@@ -5,6 +5,9 @@ closed (its end plus the grace days). Usage is recomputed from the stored worklo
 and each statement is built from the lines already billed, so changes to a closed
 period come out as adjustments on the next statement. The store refuses a second
 copy of a statement (unique constraints), so concurrent closers write each once.
+
+A close reads up front, once for all plans: the statements written, the usage and the
+lines billed. Then it writes the statements, one transaction each, on one connection.
 """
 
 from __future__ import annotations
@@ -14,12 +17,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from oms_connector.domain.lines import Line
 from oms_connector.domain.periods import close_instant, local_midnight
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.statements import build_statement
 from oms_connector.domain.usage import PeriodUsage
 from oms_connector.domain.work_groups import WorkGroup, period_bounds, usage_from_groups
-from oms_connector.services.ports import Clock, Store
+from oms_connector.services.ports import Clock, Store, UnitOfWork
 
 
 @dataclass
@@ -55,48 +59,78 @@ class CloseService:
         report = CloseReport()
         with self._store.unit_of_work() as uow:
             written = uow.statements.written_by_plan()
-        todo: list[tuple[Plan, list[int]]] = []
-        for plan in self._plans:
-            now = self._clock.now() if as_of is None else local_midnight(plan, as_of)
-            done = written.get(plan.id, set())
-            missing = [k for k in due_indexes(plan, now, self._grace_days) if k not in done]
-            if missing:
-                todo.append((plan, missing))
-        # Statement 0 bills no usage; statement k bills the periods before k, so work
-        # from period k on only needs to be told apart from them.
-        usage = self._usage([(plan, missing[-1] + 1) for plan, missing in todo if missing[-1]])
-        for plan, missing in todo:
-            for index in missing:
-                self._write(plan, index, usage.get(plan.id, {}), report)
+            todo: list[tuple[Plan, list[int]]] = []
+            for plan in self._plans:
+                now = self._clock.now() if as_of is None else local_midnight(plan, as_of)
+                done = written.get(plan.id, set())
+                missing = [k for k in due_indexes(plan, now, self._grace_days) if k not in done]
+                if missing:
+                    todo.append((plan, missing))
+            if not todo:
+                return report
+            # Statement 0 bills no usage; statement k bills the periods before k, so work
+            # from period k on only needs to be told apart from them.
+            usage = self._usage(
+                uow, [(plan, missing[-1] + 1) for plan, missing in todo if missing[-1]]
+            )
+            billed = uow.statements.billed_lines_by_plan()
+            # The reads end here: from now on every statement is a transaction of its own.
+            uow.rollback()
+            for plan, missing in todo:
+                self._write(
+                    uow,
+                    plan,
+                    missing,
+                    usage=usage.get(plan.id, {}),
+                    billed=billed.get(plan.id, []),
+                    report=report,
+                )
         return report
 
-    def _usage(self, wanted: Sequence[tuple[Plan, int]]) -> dict[str, dict[int, PeriodUsage]]:
+    def _usage(
+        self, uow: UnitOfWork, wanted: Sequence[tuple[Plan, int]]
+    ) -> dict[str, dict[int, PeriodUsage]]:
         """Usage per plan; plans whose periods share their boundaries share one read."""
         calendars: dict[tuple[datetime, ...], list[Plan]] = defaultdict(list)
         for plan, periods in wanted:
             calendars[tuple(period_bounds(plan, periods))].append(plan)
         usage: dict[str, dict[int, PeriodUsage]] = {}
-        with self._store.unit_of_work() as uow:
-            for bounds, plans in calendars.items():
-                owner = {key: plan.id for plan in plans for key in plan.jira_projects}
-                groups: dict[str, list[WorkGroup]] = defaultdict(list)
-                for group in uow.worklogs.work_groups(list(owner), bounds):
-                    groups[owner[group.project_key]].append(group)
-                for plan in plans:
-                    usage[plan.id] = usage_from_groups(plan, groups[plan.id])
+        for bounds, plans in calendars.items():
+            owner = {key: plan.id for plan in plans for key in plan.jira_projects}
+            groups: dict[str, list[WorkGroup]] = defaultdict(list)
+            for group in uow.worklogs.work_groups(list(owner), bounds):
+                groups[owner[group.project_key]].append(group)
+            for plan in plans:
+                usage[plan.id] = usage_from_groups(plan, groups[plan.id])
         return usage
 
     def _write(
-        self, plan: Plan, index: int, usage: dict[int, PeriodUsage], report: CloseReport
+        self,
+        uow: UnitOfWork,
+        plan: Plan,
+        missing: Sequence[int],
+        *,
+        usage: dict[int, PeriodUsage],
+        billed: list[Line],
+        report: CloseReport,
     ) -> None:
-        with self._store.unit_of_work() as uow:
-            # Read what is billed inside the transaction that writes: a statement a
-            # concurrent closer has just written is then part of it.
-            statement = build_statement(plan, index, usage, uow.statements.billed_lines(plan.id))
+        """Write the plan's missing statements in order, each in a transaction of its own.
+
+        ``billed`` is what the plan had billed when the close read it. Statements are
+        append-only, so it stays exact as long as this run is the only writer: the lines
+        of each statement written here are added to it. A statement found written means
+        a concurrent closer got there first; what is billed is then read again, inside
+        the transaction that writes the next statement.
+        """
+        for index in missing:
+            statement = build_statement(plan, index, usage, billed)
             if statement is None:
-                return
+                continue
             if uow.statements.add(statement, self._clock.now()):
                 uow.commit()
                 report.written.append(statement.number)
+                billed = [*billed, *statement.lines]
             else:
+                uow.rollback()
                 report.already_written.append(statement.number)
+                billed = uow.statements.billed_lines(plan.id)

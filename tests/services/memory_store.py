@@ -224,6 +224,12 @@ class MemoryStatements:
     def billed_lines(self, plan_id: str) -> list[Line]:
         return [line for statement in self.list(plan_id) for line in statement.lines]
 
+    def billed_lines_by_plan(self) -> dict[str, list[Line]]:
+        billed: dict[str, list[Line]] = {}
+        for statement in self.list():
+            billed.setdefault(statement.plan_id, []).extend(statement.lines)
+        return billed
+
     def list(self, plan_id: str | None = None) -> list[Statement]:
         chosen = [s for s in self._state.statements.values() if plan_id in (None, s.plan_id)]
         return sorted(chosen, key=lambda s: (s.plan_id, s.index))

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -61,6 +62,24 @@ def test_a_statement_reads_back_exactly_as_written(sql_store: SqlStore) -> None:
     assert stored == STATEMENT
     assert [str(line.amount) for line in stored.lines] == ["140.63", "-78.13"]
     assert str(stored.total) == "62.50"
+
+
+def test_billed_lines_are_read_for_every_plan_at_once_in_statement_order(
+    sql_store: SqlStore,
+) -> None:
+    earlier = replace(STATEMENT, number="acme-20260228", index=1, billing_date=date(2026, 2, 28))
+    other = replace(STATEMENT, number="beta-20260331", plan_id="beta", lines=STATEMENT.lines[1:])
+    with sql_store.unit_of_work() as uow:
+        for statement in (STATEMENT, other, earlier):
+            assert uow.statements.add(statement, NOW)
+        uow.commit()
+    with sql_store.unit_of_work() as uow:
+        billed = uow.statements.billed_lines_by_plan()
+        assert billed == {
+            "acme": [*earlier.lines, *STATEMENT.lines],
+            "beta": list(other.lines),
+        }
+        assert billed["acme"] == uow.statements.billed_lines("acme")
 
 
 def test_a_statement_is_written_once_and_the_transaction_stays_usable(sql_store: SqlStore) -> None:

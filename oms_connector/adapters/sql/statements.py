@@ -7,21 +7,30 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
 
 from oms_connector.adapters.sql.schema import billing_lines, statements
 from oms_connector.domain.lines import Line, LineKind
 from oms_connector.domain.statements import Statement
 
 # Built once: the close runs these for every statement it writes.
-_INSERT_STATEMENT = insert(statements)
+# A statement that exists already (any of its unique constraints) inserts no row
+# instead of raising, so no savepoint is needed to keep the transaction usable; the
+# returned number tells whether the row went in (psycopg gives no rowcount here).
+_INSERT_STATEMENT = {
+    "sqlite": sqlite.insert(statements).on_conflict_do_nothing().returning(statements.c.number),
+    "postgresql": postgresql.insert(statements)
+    .on_conflict_do_nothing()
+    .returning(statements.c.number),
+}
 _INSERT_LINES = insert(billing_lines)
-_BILLED_LINES = (
-    select(billing_lines)
+_ALL_BILLED_LINES = (
+    select(statements.c.plan_id, billing_lines)
     .join(statements, billing_lines.c.statement_number == statements.c.number)
-    .where(statements.c.plan_id == bindparam("plan_id"))
-    .order_by(statements.c.period_index, billing_lines.c.position)
+    .order_by(statements.c.plan_id, statements.c.period_index, billing_lines.c.position)
 )
+_BILLED_LINES = _ALL_BILLED_LINES.where(statements.c.plan_id == bindparam("plan_id"))
 
 
 class SqlStatementRepository:
@@ -43,15 +52,20 @@ class SqlStatementRepository:
             _line_row(statement.number, position, line)
             for position, line in enumerate(statement.lines)
         ]
-        try:
-            # A savepoint: losing the race to another writer leaves this transaction usable.
-            with self._connection.begin_nested():
-                self._connection.execute(_INSERT_STATEMENT, header)
-                if lines:
-                    self._connection.execute(_INSERT_LINES, lines)
-        except IntegrityError:
+        if self._connection.execute(self._insert_statement, header).first() is None:
             return False
+        if lines:
+            self._connection.execute(_INSERT_LINES, lines)
         return True
+
+    @property
+    def _insert_statement(self) -> ReturningInsert[tuple[str]]:
+        try:
+            return _INSERT_STATEMENT[self._connection.dialect.name]
+        except KeyError:
+            raise NotImplementedError(
+                f"no statement insert for the {self._connection.dialect.name} dialect"
+            ) from None
 
     def written_indexes(self, plan_id: str) -> set[int]:
         query = select(statements.c.period_index).where(statements.c.plan_id == plan_id)
@@ -67,6 +81,12 @@ class SqlStatementRepository:
     def billed_lines(self, plan_id: str) -> list[Line]:
         rows = self._connection.execute(_BILLED_LINES, {"plan_id": plan_id})
         return [_line(row) for row in rows]
+
+    def billed_lines_by_plan(self) -> dict[str, list[Line]]:
+        billed: dict[str, list[Line]] = defaultdict(list)
+        for row in self._connection.execute(_ALL_BILLED_LINES):
+            billed[row.plan_id].append(_line(row))
+        return dict(billed)
 
     def list(self, plan_id: str | None = None) -> list[Statement]:
         headers = select(statements).order_by(statements.c.plan_id, statements.c.period_index)

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Connection, Row, case, func, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Text,
+    and_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    true,
+)
 
 from oms_connector.adapters.sql.schema import issues, worklogs
 from oms_connector.adapters.sql.types import UtcInstant
@@ -73,35 +87,73 @@ class SqlWorklogRepository:
     ) -> Iterator[WorkGroup]:
         if not project_keys:
             return
-        started = worklogs.c.started_utc
-        period = case(
-            *(
-                (started < literal(bound, UtcInstant()), index - 1)
-                for index, bound in enumerate(bounds)
-            ),
-            else_=len(bounds) - 1,
-        ).label("period")
-        ids = (
-            func.json_agg(worklogs.c.id, type_=JSON)
-            if self._connection.dialect.name == "postgresql"
-            else func.json_group_array(worklogs.c.id, type_=JSON)
-        )
+        # One row per issue, with a sum and a list of worklog ids per period: grouping by
+        # the issue alone lets SQLite aggregate the worklogs as they stream out of the
+        # issue and worklog indexes, where grouping by period too would sort every row.
+        periods = _periods(bounds)
+        columns: list[ColumnElement[Any]] = []
+        for in_period in periods.values():
+            columns.append(func.sum(worklogs.c.seconds).filter(in_period))
+            columns.append(self._id_list(in_period))
         query = (
-            select(
-                issues.c.project_key,
-                period,
-                issues.c.work_type,
-                issues.c.key,
-                func.sum(worklogs.c.seconds),
-                ids,
-            )
+            select(issues.c.project_key, issues.c.work_type, issues.c.key, *columns)
             .select_from(worklogs.join(issues, worklogs.c.issue_id == issues.c.id))
             .where(*_counted(project_keys))
-            .group_by(issues.c.project_key, period, issues.c.work_type, issues.c.key)
+            .group_by(issues.c.project_key, self._issue_row())
         )
         work_types = _WORK_TYPES
-        for project, index, work_type, key, seconds, ids_ in self._connection.execute(query):
-            yield WorkGroup(project, index, work_types[work_type], key, int(seconds), tuple(ids_))
+        indexes = list(periods)
+        for project, work_type, key, *per_period in self._connection.execute(query):
+            for position, index in enumerate(indexes):
+                seconds, ids = per_period[2 * position], per_period[2 * position + 1]
+                # No worklog of the issue in the period: the sum is NULL (SQLite's empty
+                # array is "[]" and PostgreSQL's NULL, so the sum is what tells).
+                if seconds is not None:
+                    yield WorkGroup(
+                        project,
+                        index,
+                        work_types[work_type],
+                        key,
+                        int(seconds),
+                        tuple(json.loads(ids)),
+                    )
+
+    def _id_list(self, in_period: ColumnElement[bool]) -> ColumnElement[str]:
+        """The ids of a group's worklogs in the period, as a JSON array in text.
+
+        The database builds the array; ``json.loads`` then reads it in one call per
+        group, with no per-id work in Python.
+        """
+        if self._connection.dialect.name == "postgresql":
+            return cast(func.json_agg(worklogs.c.id).filter(in_period), Text)
+        return func.json_group_array(worklogs.c.id, type_=Text).filter(in_period)
+
+    def _issue_row(self) -> ColumnElement[Any]:
+        """What tells issues apart in the GROUP BY.
+
+        On SQLite the rowid: the project key index lists an issue's rowid after its key,
+        so ``(project_key, rowid)`` is the order in which the join produces the rows and
+        no sort is needed. PostgreSQL hashes the groups and takes the primary key.
+        """
+        if self._connection.dialect.name == "sqlite":
+            return literal_column("issues.rowid")
+        return issues.c.id
+
+
+def _periods(bounds: Sequence[datetime]) -> dict[int, ColumnElement[bool]]:
+    """For each period index, whether a worklog started in it.
+
+    Period ``-1`` is before the first bound, period ``len(bounds) - 1`` from the last on.
+    """
+    started = worklogs.c.started_utc
+    instants = [literal(bound, UtcInstant()) for bound in bounds]
+    if not instants:
+        return {-1: true()}
+    periods: dict[int, ColumnElement[bool]] = {-1: started < instants[0]}
+    for index, (start, end) in enumerate(pairwise(instants)):
+        periods[index] = and_(started >= start, started < end)
+    periods[len(instants) - 1] = started >= instants[-1]
+    return periods
 
 
 def _counted(project_keys: Sequence[str]) -> tuple[ColumnElement[bool], ...]:

@@ -1,0 +1,147 @@
+"""A closer that finds a statement written by another, between its reads and its write."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime
+from types import TracebackType
+from typing import Self
+
+from oms_connector.adapters.sql.store import SqlStore, SqlUnitOfWork
+from oms_connector.domain.lines import Line
+from oms_connector.domain.statements import Statement
+from oms_connector.services.close import CloseService
+from oms_connector.services.ports import (
+    AlertRepository,
+    CheckpointRepository,
+    InboxRepository,
+    IssueRepository,
+    StatementRepository,
+    WorklogRepository,
+    WritebackRepository,
+)
+from tests.services.builders import acme_plan
+from tests.services.fakes import FakeClock
+from tests.services.test_close import ACME_WORK, load, statements, summary
+
+NOW = datetime.fromisoformat("2026-04-03T12:00:00+00:00")
+
+
+class _Statements:
+    """A unit of work's statement repository; the race's rival runs before the first add."""
+
+    def __init__(self, inner: StatementRepository, race: RacedStore) -> None:
+        self._inner = inner
+        self._race = race
+
+    def add(self, statement: Statement, created_at: datetime) -> bool:
+        self._race.run_rival()
+        return self._inner.add(statement, created_at)
+
+    def written_indexes(self, plan_id: str) -> set[int]:
+        return self._inner.written_indexes(plan_id)
+
+    def written_by_plan(self) -> dict[str, set[int]]:
+        return self._inner.written_by_plan()
+
+    def billed_lines(self, plan_id: str) -> list[Line]:
+        return self._inner.billed_lines(plan_id)
+
+    def billed_lines_by_plan(self) -> dict[str, list[Line]]:
+        return self._inner.billed_lines_by_plan()
+
+    def list(self, plan_id: str | None = None) -> list[Statement]:
+        return self._inner.list(plan_id)
+
+
+class _UnitOfWork:
+    def __init__(self, inner: SqlUnitOfWork, race: RacedStore) -> None:
+        self._inner = inner
+        self._race = race
+
+    def __enter__(self) -> Self:
+        self._inner.__enter__()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._inner.__exit__(exc_type, exc, traceback)
+
+    @property
+    def statements(self) -> StatementRepository:
+        return _Statements(self._inner.statements, self._race)
+
+    @property
+    def issues(self) -> IssueRepository:
+        return self._inner.issues
+
+    @property
+    def worklogs(self) -> WorklogRepository:
+        return self._inner.worklogs
+
+    @property
+    def inbox(self) -> InboxRepository:
+        return self._inner.inbox
+
+    @property
+    def checkpoints(self) -> CheckpointRepository:
+        return self._inner.checkpoints
+
+    @property
+    def writebacks(self) -> WritebackRepository:
+        return self._inner.writebacks
+
+    @property
+    def alerts(self) -> AlertRepository:
+        return self._inner.alerts
+
+    def commit(self) -> None:
+        self._inner.commit()
+
+    def rollback(self) -> None:
+        self._inner.rollback()
+
+
+class RacedStore:
+    """The SQL store, on which ``rival`` runs once, just before the first statement is added."""
+
+    def __init__(self, store: SqlStore, rival: Callable[[], object]) -> None:
+        self._store = store
+        self._rival: Callable[[], object] | None = rival
+
+    def unit_of_work(self) -> _UnitOfWork:
+        return _UnitOfWork(self._store.unit_of_work(), self)
+
+    def run_rival(self) -> None:
+        rival, self._rival = self._rival, None
+        if rival is not None:
+            rival()
+
+
+def test_a_statement_written_meanwhile_is_reported_and_the_next_is_built_on_it(
+    sql_store: SqlStore,
+) -> None:
+    clock = FakeClock(NOW)
+    load(sql_store, clock, *ACME_WORK)
+    plans = [acme_plan()]
+    CloseService(sql_store, plans, 3, clock).close(as_of=date(2026, 1, 31))
+    # After this run has read what is billed (statement 0), another closer writes statement 1.
+    rival = CloseService(sql_store, plans, 3, clock)
+    raced = RacedStore(sql_store, lambda: rival.close(as_of=date(2026, 3, 3)))
+
+    report = CloseService(raced, plans, 3, clock).close(as_of=date(2026, 4, 3))
+
+    assert (report.already_written, report.written) == (["acme-20260228"], ["acme-20260331"])
+    # Built on the rival's statement 1: period 0 billed once, no adjustment for it.
+    written = statements(sql_store)
+    assert summary(written["acme-20260331"]) == [
+        ("subscription", 2, "10.00", "350.00", None),
+        ("overage", 1, "2.25", "140.63", None),
+        ("priority", 1, "1.33", "83.13", None),
+        ("expired", 1, "0.00", "0.00", None),
+    ]
+    assert sorted(written) == ["acme-20260131", "acme-20260228", "acme-20260331"]
