@@ -1,0 +1,250 @@
+"""The sections of the settings tree, one model each; unknown keys are refused."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, model_validator
+from pydantic_core import PydanticCustomError
+
+from oms_connector.config.addresses import (
+    AccountId,
+    DatabaseUrl,
+    EnvironmentVariable,
+    JiraUser,
+    NotifyUrl,
+    SiteUrl,
+)
+from oms_connector.config.problems import ConfigError
+from oms_connector.config.values import (
+    Currency,
+    FieldValueName,
+    Hours,
+    Label,
+    Money,
+    Names,
+    PlanId,
+    ProjectKey,
+    RegularExpression,
+    Text,
+    Thresholds,
+    TimezoneName,
+    WorkTypeName,
+)
+from oms_connector.domain.classification import Rule, WorkType
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _secret_from_environment(name: str) -> SecretStr | None:
+    value = os.environ.get(name, "")
+    return SecretStr(value) if value else None
+
+
+def _missing_secret(key: str, name: str, what: str) -> ConfigError:
+    return ConfigError([f"{key}: the environment variable {name} is not set (it holds {what})"])
+
+
+class JiraSettings(Section):
+    url: SiteUrl
+    deployment: Literal["cloud", "datacenter"] = "cloud"
+    user: JiraUser
+    token_env: EnvironmentVariable = "OMS_JIRA_TOKEN"  # noqa: S105 - a variable name
+    account_id: AccountId | None = None
+    """The connector's own accountId (Cloud); looked up from Jira when not set."""
+    request_type_field: Text | None = None
+    """The Service Management request type field, by id (``customfield_10010``) or name."""
+
+    _token: SecretStr | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _read_token(self) -> Self:
+        self._token = _secret_from_environment(self.token_env)
+        return self
+
+    @property
+    def token(self) -> SecretStr | None:
+        """The API token (Cloud) or personal access token (Data Center), if set."""
+        return self._token
+
+    def require_token(self) -> SecretStr:
+        if self._token is None:
+            raise _missing_secret("jira.token_env", self.token_env, "the Jira token")
+        return self._token
+
+
+class DatabaseSettings(Section):
+    url: DatabaseUrl = "sqlite:///oms.sqlite3"
+
+
+class WebhookSettings(Section):
+    secret_env: EnvironmentVariable = "OMS_WEBHOOK_SECRET"  # noqa: S105 - a variable name
+    allow_unsigned: bool = False
+    max_body_bytes: int = Field(default=1_048_576, gt=0)
+
+    _secret: SecretStr | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _read_secret(self) -> Self:
+        self._secret = _secret_from_environment(self.secret_env)
+        return self
+
+    @property
+    def secret(self) -> SecretStr | None:
+        """The shared secret Jira signs webhooks with, if set."""
+        return self._secret
+
+    def require_secret(self) -> SecretStr:
+        if self._secret is None:
+            raise _missing_secret("webhook.secret_env", self.secret_env, "the webhook secret")
+        return self._secret
+
+
+class PagesSettings(Section):
+    """The statement pages served next to the webhook."""
+
+    admin_token_env: EnvironmentVariable = "OMS_ADMIN_TOKEN"  # noqa: S105 - a variable name
+
+    _admin_token: SecretStr | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _read_token(self) -> Self:
+        self._admin_token = _secret_from_environment(self.admin_token_env)
+        return self
+
+    @property
+    def admin_token(self) -> SecretStr | None:
+        return self._admin_token
+
+    def require_admin_token(self) -> SecretStr:
+        if self._admin_token is None:
+            raise _missing_secret(
+                "pages.admin_token_env", self.admin_token_env, "the statement pages' admin token"
+            )
+        return self._admin_token
+
+
+class DefaultsSettings(Section):
+    oms_rate: Money = Decimal("35.00")
+    priority_rate: Money = Decimal("62.50")
+    currency: Currency = "USD"
+    timezone: TimezoneName = "UTC"
+    close_grace_days: int = Field(default=3, ge=0)
+    rounding_increment_hours: Hours = Field(default=Decimal("0.01"), gt=0)
+    min_hours_per_month: Hours = Decimal(10)
+    min_term_months: int = Field(default=3, ge=1)
+    overage_uses_priority_bank: bool = True
+
+
+class BankPurchaseSettings(Section):
+    purchased_on: date
+    hours: Hours = Field(gt=0)
+
+
+class PlanAlertSettings(Section):
+    thresholds: Thresholds
+
+
+class PlanSettings(Section):
+    id: PlanId
+    customer: Text
+    jira_projects: list[ProjectKey] = Field(min_length=1)
+    hours_per_month: Hours = Field(gt=0)
+    term_months: int = Field(ge=1)
+    enrolled_on: date
+    timezone: TimezoneName | None = None
+    auto_renew: bool = False
+    priority_bank: list[BankPurchaseSettings] = Field(default_factory=list)
+    oms_rate: Money | None = None
+    priority_rate: Money | None = None
+    currency: Currency | None = None
+    overage_uses_priority_bank: bool | None = None
+    alerts: PlanAlertSettings | None = None
+
+
+class OverrideLabels(Section):
+    oms: Label = "oms-override-oms"
+    priority: Label = "oms-override-priority"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        if self.oms.casefold() == self.priority.casefold():
+            raise PydanticCustomError("same_labels", "the oms and priority labels must differ")
+        return self
+
+
+class RuleSettings(Section):
+    name: Text
+    work_type: WorkTypeName
+    priority: Names = Field(default_factory=list)
+    issue_type: Names = Field(default_factory=list)
+    labels: Names = Field(default_factory=list)
+    components: Names = Field(default_factory=list)
+    request_type: Names = Field(default_factory=list)
+    text: RegularExpression | None = None
+
+    @model_validator(mode="after")
+    def _has_condition(self) -> Self:
+        lists = (self.priority, self.issue_type, self.labels, self.components, self.request_type)
+        if not any(lists) and self.text is None:
+            raise PydanticCustomError(
+                "rule_without_condition",
+                "a rule needs at least one condition (priority, issue_type, labels, components, "
+                "request_type or text)",
+            )
+        return self
+
+    def to_rule(self) -> Rule:
+        return Rule(
+            name=self.name,
+            work_type=WorkType(self.work_type),
+            issue_types=frozenset(self.issue_type),
+            priorities=frozenset(self.priority),
+            labels=frozenset(self.labels),
+            components=frozenset(self.components),
+            request_types=frozenset(self.request_type),
+            text=re.compile(self.text) if self.text is not None else None,
+        )
+
+
+class ClassificationSettings(Section):
+    default: WorkTypeName = "oms"
+    override_labels: OverrideLabels = Field(default_factory=OverrideLabels)
+    override_field: Text | None = None
+    rules: list[RuleSettings] = Field(default_factory=list)
+
+
+class WritebackLabels(Section):
+    oms: Label = "oms-planned"
+    priority: Label = "priority-support"
+
+
+class WritebackSettings(Section):
+    enabled: bool = True
+    label: bool = True
+    property: bool = True
+    comment: bool = True
+    fields: bool = False
+    labels: WritebackLabels = Field(default_factory=WritebackLabels)
+    property_key: Text = "oms-connector"
+    field_names: dict[FieldValueName, Text] = Field(default_factory=dict)
+
+
+class WorkerSettings(Section):
+    interval_seconds: int = Field(default=60, ge=1)
+
+
+class SyncSettings(Section):
+    overlap_seconds: int = Field(default=120, ge=60)
+
+
+class AlertSettings(Section):
+    thresholds: Thresholds = (80, 100)
+    notify_url: NotifyUrl | None = None
+    comment: bool = True
