@@ -2,7 +2,8 @@
 
 The worker runs in a background thread: the inbox is processed as soon as a webhook
 is stored (the fast path), and sync, inbox and close run every
-``worker.interval_seconds``. Production with several web workers runs the app under
+``worker.interval_seconds`` (close left out with ``--no-close``); the statement pages
+are served beside the webhook. Production with several web workers runs the app under
 gunicorn (``webhook_app.wsgi:app``) and ``oms-connector worker`` beside it instead.
 """
 
@@ -23,6 +24,7 @@ from oms_connector.commands.sync import open_gateway, stop_on_signals, worker_st
 from oms_connector.config import Settings
 from oms_connector.services.inbox import InboxService, Progress
 from oms_connector.services.ports import InboxStatus
+from oms_connector.services.reports import StatementReports
 from webhook_app import create_app
 from webhook_app.dependencies import AppServices, Inbox, StoreProbe
 
@@ -41,6 +43,12 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument(
         "--port", type=positive_int(65535), default=8080, help="port to listen on (8080)"
+    )
+    parser.add_argument(
+        "--no-close",
+        dest="close",
+        action="store_false",
+        help="leave closing periods to the close command (to replay past months, or review first)",
     )
 
 
@@ -104,6 +112,11 @@ class WorkerLoop:
                     self._wake.set()  # a full batch may leave more behind: go again
 
 
+def serve_steps(steps: Sequence[Step], *, close: bool) -> list[Step]:
+    """The worker's steps; without ``close``, periods are closed only by the close command."""
+    return [step for step in steps if close or step[0] != "close"]
+
+
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop, wake = threading.Event(), threading.Event()
@@ -115,9 +128,12 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         clock = bootstrap.system_clock()
         probe = StoreProbe(store)
         inbox = WakingInbox(InboxService(store, clock), wake)
-        app = create_app(settings, AppServices(inbox=inbox, probe=probe, now=clock.now))
+        reports = StatementReports(store, settings.domain_plans(), clock)
+        app = create_app(
+            settings, AppServices(inbox=inbox, probe=probe, now=clock.now, reports=reports)
+        )
         loop = WorkerLoop(
-            worker_steps(settings, gateway, store, clock),
+            serve_steps(worker_steps(settings, gateway, store, clock), close=args.close),
             settings.worker.interval_seconds,
             wake,
             stop,
