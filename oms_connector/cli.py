@@ -17,6 +17,7 @@ from oms_connector.commands import (
     Command,
     CommandModule,
     advise,
+    demo,
     export,
     plans,
     sandbox,
@@ -26,7 +27,16 @@ from oms_connector.commands import (
 )
 from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path, load_settings
 
-COMMAND_MODULES: tuple[CommandModule, ...] = (plans, store, export, sync, advise, serve, sandbox)
+COMMAND_MODULES: tuple[CommandModule, ...] = (
+    plans,
+    store,
+    export,
+    sync,
+    advise,
+    serve,
+    sandbox,
+    demo,
+)
 """Every command group, in the order ``--help`` lists them."""
 
 
