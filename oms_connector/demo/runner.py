@@ -18,6 +18,7 @@ import secrets
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ import requests
 
 # cli lists the demo command: bound at import, its main is looked up when a command runs.
 from oms_connector import bootstrap, cli
+from oms_connector.commands.sync import stop_on_signals
 from oms_connector.config import Settings, load_settings
 from oms_connector.demo.configuration import (
     DEVELOPER_EMAIL,
@@ -321,10 +323,10 @@ def _keep_serving(run: _Run, admin_token: str) -> None:
         f"Sign in with any user name and the admin token as password: {admin_token}\n"
         "Press Ctrl-C to stop."
     )
-    try:
-        while run.connector.running():
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        run.say("\nStopping.")
-    else:
+    stop = threading.Event()
+    with stop_on_signals(stop):  # Ctrl-C or SIGTERM: stop serve and the sandbox cleanly
+        while run.connector.running() and not stop.wait(0.5):
+            pass
+    if not stop.is_set():
         raise DemoError("oms-connector serve stopped; see serve.log")
+    run.say("Stopping.")
