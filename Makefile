@@ -30,9 +30,9 @@ unit: $(STAMP)
 
 test: lint typecheck contracts unit
 
+# The whole product against a local sandbox Jira; ARGS=--no-serve stops after the exports.
 demo: $(STAMP)
-	$(BIN)/oms-connector --config config.example.yaml check-config
-	$(BIN)/oms-connector --config config.example.yaml periods --plan acme
+	$(BIN)/oms-connector demo $(ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage
