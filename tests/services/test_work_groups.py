@@ -36,7 +36,7 @@ def test_period_bounds_are_local_midnights_in_utc() -> None:
     ]
 
 
-@pytest.mark.parametrize("periods", [1, 3, 5])
+@pytest.mark.parametrize("periods", [1, 3, 5, 14])
 def test_grouped_usage_equals_usage_by_worklog(
     store: Store, clock: FakeClock, periods: int
 ) -> None:
@@ -71,3 +71,49 @@ def test_grouped_usage_equals_usage_by_worklog(
         u.oms.seconds + u.out_of_term.seconds for u in later
     )
     assert grouped[last].priority.seconds == sum(u.priority.seconds for u in later)
+
+
+def test_a_work_group_holds_one_issue_s_worklogs_of_one_period_and_empty_periods_have_none(
+    store: Store, clock: FakeClock
+) -> None:
+    bounds = period_bounds(PLAN, 3)
+    facts = EventFacts(
+        issues=(issue("1", "ACME-1"), issue("2", "ACME-2", labels=frozenset({"urgent"}))),
+        worklogs=(
+            worklog("before", issue_id="1", started=bounds[0] - timedelta(seconds=1), minutes=5),
+            worklog("a", issue_id="1", started=bounds[0], minutes=10),
+            worklog("b", issue_id="1", started=bounds[1] - timedelta(seconds=1), minutes=20),
+            worklog("c", issue_id="2", started=bounds[0] + timedelta(days=3), minutes=30),
+            worklog("d", issue_id="2", started=bounds[2], minutes=40),
+        ),
+    )
+    with store.unit_of_work() as uow:
+        ingest_for(clock).apply(uow, facts)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        groups = uow.worklogs.work_groups(["ACME"], bounds)
+        found = sorted(
+            (g.period_index, g.issue_key, g.seconds, sorted(g.worklog_ids)) for g in groups
+        )
+    # Period 1 has no work: no group for it.
+    assert found == [
+        (-1, "ACME-1", 300, ["before"]),
+        (0, "ACME-1", 1800, ["a", "b"]),
+        (0, "ACME-2", 1800, ["c"]),
+        (2, "ACME-2", 2400, ["d"]),
+    ]
+
+
+def test_without_bounds_every_worklog_is_before_the_first_period(
+    store: Store, clock: FakeClock
+) -> None:
+    facts = EventFacts(
+        issues=(issue("1", "ACME-1"),),
+        worklogs=(worklog("a", issue_id="1", minutes=10), worklog("b", issue_id="1", minutes=5)),
+    )
+    with store.unit_of_work() as uow:
+        ingest_for(clock).apply(uow, facts)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        [group] = uow.worklogs.work_groups(["ACME"], [])
+    assert (group.period_index, group.seconds, sorted(group.worklog_ids)) == (-1, 900, ["a", "b"])
