@@ -130,14 +130,14 @@ def post_webhooks(settings: Settings, sends: Iterable[tuple[Captured, int]]) -> 
 # --- processes ---------------------------------------------------------------------------
 
 
-def start(config_path: Path, *args: str, log: Path) -> subprocess.Popen[bytes]:
-    """``oms-connector ARGS`` in the background, its output in ``log``."""
+def start(
+    config_path: Path, *args: str, log: Path, command: list[str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``oms-connector ARGS`` (or ``command``) in the background, its output in ``log``."""
+    argv = command or [COMMAND, "--config", str(config_path), *args]
     with log.open("ab") as out:
         return subprocess.Popen(  # the command and its arguments are the test's own
-            [COMMAND, "--config", str(config_path), *args],
-            env=environment(config_path),
-            stdout=out,
-            stderr=subprocess.STDOUT,
+            argv, env=environment(config_path), stdout=out, stderr=subprocess.STDOUT
         )
 
 
