@@ -6,8 +6,9 @@ and each statement is built from the lines already billed, so changes to a close
 period come out as adjustments on the next statement. The store refuses a second
 copy of a statement (unique constraints), so concurrent closers write each once.
 
-A close reads up front, once for all plans: the statements written, the usage and the
-lines billed. Then it writes the statements, one transaction each, on one connection.
+A close reads in bulk, a batch of plans at a time: the usage and the lines billed of
+every plan in the batch, in a few queries. Then it writes the batch's statements, one
+transaction each, on one connection.
 """
 
 from __future__ import annotations
@@ -24,6 +25,9 @@ from oms_connector.domain.statements import build_statement
 from oms_connector.domain.usage import PeriodUsage
 from oms_connector.domain.work_groups import WorkGroup, period_bounds, usage_from_groups
 from oms_connector.services.ports import Clock, Store, UnitOfWork
+
+PLANS_PER_BATCH = 200
+"""Plans read together: a batch's usage and billed lines are what a close holds in memory."""
 
 
 @dataclass
@@ -46,9 +50,20 @@ def due_indexes(plan: Plan, now: datetime, grace_days: int) -> Iterator[int]:
 
 
 class CloseService:
-    def __init__(self, store: Store, plans: Sequence[Plan], grace_days: int, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        plans: Sequence[Plan],
+        grace_days: int,
+        clock: Clock,
+        *,
+        plans_per_batch: int = PLANS_PER_BATCH,
+    ) -> None:
         if grace_days < 0:
             raise ValueError(f"close grace days must be 0 or more, got {grace_days}")
+        if plans_per_batch < 1:
+            raise ValueError(f"plans per batch must be 1 or more, got {plans_per_batch}")
+        self._plans_per_batch = plans_per_batch
         self._store = store
         self._plans = plans
         self._grace_days = grace_days
@@ -59,6 +74,7 @@ class CloseService:
         report = CloseReport()
         with self._store.unit_of_work() as uow:
             written = uow.statements.written_by_plan()
+            uow.rollback()
             todo: list[tuple[Plan, list[int]]] = []
             for plan in self._plans:
                 now = self._clock.now() if as_of is None else local_midnight(plan, as_of)
@@ -66,26 +82,31 @@ class CloseService:
                 missing = [k for k in due_indexes(plan, now, self._grace_days) if k not in done]
                 if missing:
                     todo.append((plan, missing))
-            if not todo:
-                return report
-            # Statement 0 bills no usage; statement k bills the periods before k, so work
-            # from period k on only needs to be told apart from them.
-            usage = self._usage(
-                uow, [(plan, missing[-1] + 1) for plan, missing in todo if missing[-1]]
-            )
-            billed = uow.statements.billed_lines_by_plan()
-            # The reads end here: from now on every statement is a transaction of its own.
-            uow.rollback()
-            for plan, missing in todo:
-                self._write(
-                    uow,
-                    plan,
-                    missing,
-                    usage=usage.get(plan.id, {}),
-                    billed=billed.get(plan.id, []),
-                    report=report,
-                )
+            size = self._plans_per_batch
+            for start in range(0, len(todo), size):
+                self._close_batch(uow, todo[start : start + size], report)
         return report
+
+    def _close_batch(
+        self, uow: UnitOfWork, batch: Sequence[tuple[Plan, list[int]]], report: CloseReport
+    ) -> None:
+        # Statement 0 bills no usage; statement k bills the periods before k, so work
+        # from period k on only needs to be told apart from them.
+        usage = self._usage(
+            uow, [(plan, missing[-1] + 1) for plan, missing in batch if missing[-1]]
+        )
+        billed = uow.statements.billed_lines_by_plan([plan.id for plan, _ in batch])
+        # The reads end here: from now on every statement is a transaction of its own.
+        uow.rollback()
+        for plan, missing in batch:
+            self._write(
+                uow,
+                plan,
+                missing,
+                usage=usage.get(plan.id, {}),
+                billed=billed.get(plan.id, []),
+                report=report,
+            )
 
     def _usage(
         self, uow: UnitOfWork, wanted: Sequence[tuple[Plan, int]]

@@ -200,8 +200,8 @@ class StatementRepository(Protocol):
         """Every line of every statement written for the plan, in statement order."""
         ...
 
-    def billed_lines_by_plan(self) -> dict[str, list[Line]]:
-        """``billed_lines`` for every plan that has any, in one read."""
+    def billed_lines_by_plan(self, plan_ids: Sequence[str]) -> dict[str, list[Line]]:
+        """``billed_lines`` of each of these plans that has any, in one read."""
         ...
 
     def list(self, plan_id: str | None = None) -> list[Statement]: ...

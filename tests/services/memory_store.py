@@ -224,10 +224,11 @@ class MemoryStatements:
     def billed_lines(self, plan_id: str) -> list[Line]:
         return [line for statement in self.list(plan_id) for line in statement.lines]
 
-    def billed_lines_by_plan(self) -> dict[str, list[Line]]:
+    def billed_lines_by_plan(self, plan_ids: Sequence[str]) -> dict[str, list[Line]]:
         billed: dict[str, list[Line]] = {}
         for statement in self.list():
-            billed.setdefault(statement.plan_id, []).extend(statement.lines)
+            if statement.plan_id in plan_ids:
+                billed.setdefault(statement.plan_id, []).extend(statement.lines)
         return billed
 
     def list(self, plan_id: str | None = None) -> list[Statement]:

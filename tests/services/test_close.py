@@ -13,6 +13,7 @@ from oms_connector.services.ports import EventFacts, Store
 from tests.domain.builders import NEW_YORK
 from tests.services.builders import acme_plan, ingest_for, issue, later, worklog
 from tests.services.fakes import FakeClock
+from tests.services.memory_store import MemoryStore
 
 OMS, URGENT = "10001", "10002"
 
@@ -211,3 +212,48 @@ def test_a_reclassified_issue_is_adjusted_on_the_next_statement(
         ("adjustment", 1, "-1.33", "-83.13", LineKind.PRIORITY),
     ]
     assert final.total == Decimal("-0.01")
+
+
+def test_closing_plans_in_batches_gives_the_same_statements_as_all_at_once(
+    store: Store, clock: FakeClock
+) -> None:
+    plans = [
+        acme_plan(id=f"plan{n}", jira_projects=(f"P{n}",), hours_per_month=Decimal(2 + n))
+        for n in range(5)
+    ]
+    facts = EventFacts(
+        issues=tuple(issue(f"{n}", f"P{n}-1") for n in range(5)),
+        worklogs=tuple(
+            worklog(f"{n}-{day}", issue_id=f"{n}", started=ny(2026, 2, 1 + day), hours=1 + n)
+            for n in range(5)
+            for day in range(0, 28, 3)
+        ),
+    )
+    with store.unit_of_work() as uow:
+        ingest_for(clock, *plans).apply(uow, facts)
+        uow.commit()
+    batched = CloseService(store, plans, 3, clock, plans_per_batch=2).close(as_of=date(2026, 4, 3))
+    with store.unit_of_work() as uow:
+        written = uow.statements.list()
+    other = MemoryStore()
+    with other.unit_of_work() as uow:
+        ingest_for(clock, *plans).apply(uow, facts)
+        uow.commit()
+    CloseService(other, plans, 3, clock).close(as_of=date(2026, 4, 3))
+    with other.unit_of_work() as uow:
+        assert written == uow.statements.list()
+    assert len(batched.written) == 15  # statements 0, 1 and 2 of five plans
+    # Plan n: nine worklogs of 1 + n h in period 0, against 2 + n h included.
+    overage = [
+        str(line.hours)
+        for statement in written
+        if statement.index == 1
+        for line in statement.lines
+        if line.kind is LineKind.OVERAGE
+    ]
+    assert overage == ["7.00", "15.00", "23.00", "31.00", "39.00"]
+
+
+def test_a_batch_holds_at_least_one_plan(store: Store, clock: FakeClock) -> None:
+    with pytest.raises(ValueError, match="plans per batch must be 1 or more, got 0"):
+        CloseService(store, [acme_plan()], 3, clock, plans_per_batch=0)

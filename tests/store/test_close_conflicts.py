@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from types import TracebackType
 from typing import Self
@@ -47,8 +47,8 @@ class _Statements:
     def billed_lines(self, plan_id: str) -> list[Line]:
         return self._inner.billed_lines(plan_id)
 
-    def billed_lines_by_plan(self) -> dict[str, list[Line]]:
-        return self._inner.billed_lines_by_plan()
+    def billed_lines_by_plan(self, plan_ids: Sequence[str]) -> dict[str, list[Line]]:
+        return self._inner.billed_lines_by_plan(plan_ids)
 
     def list(self, plan_id: str | None = None) -> list[Statement]:
         return self._inner.list(plan_id)

@@ -64,7 +64,7 @@ def test_a_statement_reads_back_exactly_as_written(sql_store: SqlStore) -> None:
     assert str(stored.total) == "62.50"
 
 
-def test_billed_lines_are_read_for_every_plan_at_once_in_statement_order(
+def test_billed_lines_are_read_for_several_plans_at_once_in_statement_order(
     sql_store: SqlStore,
 ) -> None:
     earlier = replace(STATEMENT, number="acme-20260228", index=1, billing_date=date(2026, 2, 28))
@@ -74,12 +74,14 @@ def test_billed_lines_are_read_for_every_plan_at_once_in_statement_order(
             assert uow.statements.add(statement, NOW)
         uow.commit()
     with sql_store.unit_of_work() as uow:
-        billed = uow.statements.billed_lines_by_plan()
+        billed = uow.statements.billed_lines_by_plan(["acme", "beta", "gamma"])
         assert billed == {
             "acme": [*earlier.lines, *STATEMENT.lines],
             "beta": list(other.lines),
         }
         assert billed["acme"] == uow.statements.billed_lines("acme")
+        assert uow.statements.billed_lines_by_plan(["beta"]) == {"beta": list(other.lines)}
+        assert uow.statements.billed_lines_by_plan([]) == {}
 
 
 def test_a_statement_is_written_once_and_the_transaction_stays_usable(sql_store: SqlStore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,12 +26,15 @@ _INSERT_STATEMENT = {
     .returning(statements.c.number),
 }
 _INSERT_LINES = insert(billing_lines)
-_ALL_BILLED_LINES = (
+_BILLED_LINES = (
     select(statements.c.plan_id, billing_lines)
     .join(statements, billing_lines.c.statement_number == statements.c.number)
     .order_by(statements.c.plan_id, statements.c.period_index, billing_lines.c.position)
 )
-_BILLED_LINES = _ALL_BILLED_LINES.where(statements.c.plan_id == bindparam("plan_id"))
+_BILLED_LINES_OF_PLAN = _BILLED_LINES.where(statements.c.plan_id == bindparam("plan_id"))
+_BILLED_LINES_OF_PLANS = _BILLED_LINES.where(
+    statements.c.plan_id.in_(bindparam("plan_ids", expanding=True))
+)
 
 
 class SqlStatementRepository:
@@ -79,12 +83,15 @@ class SqlStatementRepository:
         return dict(written)
 
     def billed_lines(self, plan_id: str) -> list[Line]:
-        rows = self._connection.execute(_BILLED_LINES, {"plan_id": plan_id})
+        rows = self._connection.execute(_BILLED_LINES_OF_PLAN, {"plan_id": plan_id})
         return [_line(row) for row in rows]
 
-    def billed_lines_by_plan(self) -> dict[str, list[Line]]:
+    def billed_lines_by_plan(self, plan_ids: Sequence[str]) -> dict[str, list[Line]]:
+        if not plan_ids:
+            return {}
         billed: dict[str, list[Line]] = defaultdict(list)
-        for row in self._connection.execute(_ALL_BILLED_LINES):
+        rows = self._connection.execute(_BILLED_LINES_OF_PLANS, {"plan_ids": list(plan_ids)})
+        for row in rows:
             billed[row.plan_id].append(_line(row))
         return dict(billed)
 
