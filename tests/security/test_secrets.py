@@ -101,9 +101,9 @@ def test_no_secret_is_logged_or_shown_across_failing_runs(
     # A bad configuration: the problems are listed, the secrets are not.
     bad = config(site.url, database_url)
     bad["jira"]["token"] = JIRA_TOKEN
-    path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(bad))
-    assert cli.main(["--config", str(path), "check-config"]) == 2
+    bad_path = tmp_path / "bad.yaml"
+    bad_path.write_text(yaml.safe_dump(bad))
+    assert cli.main(["--config", str(bad_path), "check-config"]) == 2
 
     captured = capsys.readouterr()
     assert "refused the credentials" in captured.err
