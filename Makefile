@@ -34,5 +34,9 @@ test: lint typecheck contracts unit
 demo: $(STAMP)
 	$(BIN)/oms-connector demo $(ARGS)
 
+# Every benchmark, one table (bench/RESULTS.md records it: make bench ARGS="--write bench/RESULTS.md").
+bench: $(STAMP)
+	$(BIN)/python bench/report.py $(ARGS)
+
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .coverage

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import resource
 import tempfile
 import threading
 import time
@@ -153,7 +154,7 @@ def handler_for(jira: FakeJira) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def run(n: int, m: int) -> None:
+def run(n: int, m: int) -> dict[str, float]:
     jira = FakeJira(n, m)
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler_for(jira))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -199,16 +200,28 @@ def run(n: int, m: int) -> None:
     print(
         f"elapsed                 {elapsed:>8.2f}   s, {n / elapsed:,.0f} worklogs/s (SQLite file)"
     )
+    return {
+        "n": n,
+        "m": m,
+        "calls": made,
+        "target_calls": target,
+        "naive_calls": naive,
+        "worklogs_per_s": round(n / elapsed),
+        "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10_000, help="changed worklogs")
     parser.add_argument("--m", type=int, default=2_000, help="issues they are spread over")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if args.n < 1 or args.m < 1:
         parser.error("--n and --m must be at least 1")
-    run(args.n, args.m)
+    figures = run(args.n, args.m)
+    if args.json:
+        args.json.write_text(json.dumps(figures, indent=2) + "\n")
 
 
 if __name__ == "__main__":
