@@ -266,7 +266,7 @@ def worker_steps(
         follow_up=bootstrap.follow_up(settings, store, gateway, clock),
     )
     closer = CloseService(store, settings.domain_plans(), settings.defaults.close_grace_days, clock)
-    return [("sync", sync.run_once), ("inbox", inbox.run_once), ("close", closer.close)]
+    return [("sync", sync.run_once), ("inbox", inbox.drain), ("close", closer.close)]
 
 
 def worker_name() -> str:

@@ -14,7 +14,8 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Protocol
 
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.ports import (
@@ -47,21 +48,40 @@ def event_name(body: bytes) -> str:
     return name[:200] if isinstance(name, str) else ""
 
 
+class EventIntake(Protocol):
+    """Where received events go: one write per event, committed before it returns."""
+
+    def add_event(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
+        """Store a raw event unless one with the same key is stored; whether it was new."""
+        ...
+
+
+class UnitOfWorkIntake:
+    """The intake of any store: a unit of work per event."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def add_event(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
+        with self._store.unit_of_work() as uow:
+            new = uow.inbox.add(dedup_key, event, body, received_at)
+            uow.commit()
+        return new
+
+
 class InboxService:
     """Receiving events, and what an operator does with parked ones."""
 
-    def __init__(self, store: Store, clock: Clock) -> None:
+    def __init__(self, store: Store, clock: Clock, intake: EventIntake | None = None) -> None:
+        """``intake`` is the store's own when it has a cheaper one than a unit of work."""
         self._store = store
         self._clock = clock
+        self._intake = intake if intake is not None else UnitOfWorkIntake(store)
 
     def receive(self, body: bytes, delivery_id: str | None = None) -> bool:
         """Store a raw event (committed before returning); whether it was new."""
-        with self._store.unit_of_work() as uow:
-            new = uow.inbox.add(
-                dedup_key(body, delivery_id), event_name(body), body, self._clock.now()
-            )
-            uow.commit()
-        return new
+        key = dedup_key(body, delivery_id)
+        return self._intake.add_event(key, event_name(body), body, self._clock.now())
 
     def parked(self) -> list[InboxEvent]:
         with self._store.unit_of_work() as uow:
@@ -103,6 +123,16 @@ class Progress:
     lost: list[int] = field(default_factory=list)
     """Claims that ran out before the event was finished (another worker has it now)."""
 
+    @property
+    def claimed(self) -> int:
+        return len(self.done) + len(self.retrying) + len(self.parked) + len(self.lost)
+
+    def add(self, other: Progress) -> None:
+        self.done += other.done
+        self.retrying += other.retrying
+        self.parked += other.parked
+        self.lost += other.lost
+
 
 class InboxProcessor:
     def __init__(
@@ -136,6 +166,19 @@ class InboxProcessor:
         for event in self.claim(limit):
             self.process(event, progress)
         return progress
+
+    def drain(self, limit: int = 100) -> Progress:
+        """Process batches until one comes back short, so a burst is cleared in one step.
+
+        A failed event is not due again until its retry delay has passed, so the
+        loop ends even when every event fails.
+        """
+        total = Progress()
+        while True:
+            batch = self.run_once(limit)
+            total.add(batch)
+            if batch.claimed < limit:
+                return total
 
     def process(self, event: InboxEvent, progress: Progress) -> None:
         try:

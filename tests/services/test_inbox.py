@@ -208,3 +208,25 @@ def test_the_retry_delay_doubles_up_to_its_cap() -> None:
 def test_a_retry_policy_needs_at_least_one_attempt() -> None:
     with pytest.raises(ValueError, match="max_attempts must be at least 1, got 0"):
         RetryPolicy(max_attempts=0)
+
+
+def test_draining_processes_batch_after_batch_until_the_inbox_is_empty(
+    store: Store, clock: FakeClock
+) -> None:
+    inbox = InboxService(store, clock)
+    for n in range(7):
+        inbox.receive(body(worklogs=[{**WORKLOG, "id": str(30000 + n)}]), f"d{n}")
+    progress = processor(store, clock, FakeParser()).drain(limit=3)
+    assert progress.done == [1, 2, 3, 4, 5, 6, 7]
+    assert progress.claimed == 7
+    assert inbox.counts()[InboxStatus.DONE] == 7
+
+
+def test_draining_stops_when_the_events_left_are_waiting_for_their_retry(
+    store: Store, clock: FakeClock
+) -> None:
+    inbox = InboxService(store, clock)
+    for n in range(4):
+        inbox.receive(f'{{"fail": "Jira is down", "n": {n}}}'.encode(), f"broken-{n}")
+    progress = processor(store, clock, FakeParser()).drain(limit=2)
+    assert (progress.done, progress.retrying) == ([], [1, 2, 3, 4])
