@@ -31,6 +31,7 @@ from oms_connector.adapters.jira_gateway import (
     JiraConnection,
     JiraError,
     JiraRestGateway,
+    RetryPolicy,
     resolve_field_id,
 )
 from oms_connector.adapters.jira_payloads import IssueFieldIds
@@ -76,8 +77,10 @@ def open_gateway(settings: Settings) -> JiraRestGateway:
         user=jira.user,
         token=jira.require_token().get_secret_value(),
         deployment=Deployment(jira.deployment),
+        timeout_seconds=jira.timeout_seconds,
     )
-    gateway = JiraRestGateway(connection)
+    retry = RetryPolicy(attempts=jira.retry_attempts, retry_after_cap_seconds=jira.max_wait_seconds)
+    gateway = JiraRestGateway(connection, retry=retry)
     override = settings.classification.override_field
     request_type = jira.request_type_field
     if not override and not request_type:
@@ -87,7 +90,7 @@ def open_gateway(settings: Settings) -> JiraRestGateway:
     except BaseException:
         gateway.close()
         raise
-    return JiraRestGateway(connection, field_ids=field_ids, client=gateway.client)
+    return JiraRestGateway(connection, field_ids=field_ids, retry=retry, client=gateway.client)
 
 
 def _field_ids(

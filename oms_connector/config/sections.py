@@ -60,6 +60,11 @@ class JiraSettings(Section):
     """The connector's own accountId (Cloud); looked up from Jira when not set."""
     request_type_field: Text | None = None
     """The Service Management request type field, by id (``customfield_10010``) or name."""
+    timeout_seconds: int = Field(default=30, ge=1, le=600)
+    retry_attempts: int = Field(default=6, ge=1, le=20)
+    """Tries per request, the first included, on 429, 5xx, timeouts and lost connections."""
+    max_wait_seconds: int = Field(default=300, ge=1, le=3600)
+    """The longest wait honoured from a ``Retry-After`` header."""
 
     _token: SecretStr | None = PrivateAttr(default=None)
 

@@ -12,7 +12,7 @@ import responses
 
 from oms_connector import bootstrap
 from oms_connector.adapters.exports.settings import ExportOptions, KindBooking
-from oms_connector.adapters.jira_gateway import JiraRequestError, JiraRestGateway
+from oms_connector.adapters.jira_gateway import JiraRequestError, JiraRestGateway, JiraUnavailable
 from oms_connector.adapters.jira_payloads import IssueFieldIds
 from oms_connector.commands.export import export_options
 from oms_connector.commands.sync import open_gateway, sync_service
@@ -242,6 +242,20 @@ def test_a_request_type_field_jira_does_not_have_stops_the_start(
 
     with pytest.raises(JiraRequestError, match="Jira has no field named 'Customer Request Type'"):
         open_gateway(settings(jira={"request_type_field": "Customer Request Type"}))
+
+
+@pytest.mark.parametrize("attempts", [1, 3])
+def test_the_configured_number_of_tries_is_made_before_jira_counts_as_unavailable(
+    http: responses.RequestsMock, attempts: int
+) -> None:
+    http.get(f"{API}/field", status=503, headers={"Retry-After": "0"})
+    gateway = open_gateway(settings(jira={"retry_attempts": attempts, "timeout_seconds": 5}))
+
+    with pytest.raises(JiraUnavailable):
+        gateway.fields()
+    gateway.close()
+
+    assert len(http.calls) == attempts
 
 
 # --- the connector's own account ------------------------------------------------------------

@@ -43,6 +43,14 @@ BAD = [
         id="blank request type field",
     ),
     pytest.param(
+        VALID.replace("user:", "retry_attempts: 0, max_wait_seconds: 7200, user:"),
+        [
+            "jira.retry_attempts: input should be greater than or equal to 1",
+            "jira.max_wait_seconds: input should be less than or equal to 3600",
+        ],
+        id="no tries at all, and waits of hours",
+    ),
+    pytest.param(
         VALID + "sync: {overlap_seconds: 30}\n",
         ["sync.overlap_seconds: input should be greater than or equal to 60"],
         id="overlap under a minute",
