@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 
 
 class DatabaseUrlError(ValueError):
@@ -51,6 +52,14 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         if not in_memory:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            # A checkpoint (copying the WAL into the database, with an fsync of each) runs
+            # inside whichever commit pushes the WAL past this many pages. SQLite's 1,000
+            # pages (4 MB) put one in every hundredth statement a close writes; 10,000
+            # checkpoint ten times less often, for a WAL of up to 40 MB. Durability stays
+            # that of WAL with synchronous=NORMAL: a commit survives a crash of the
+            # process; a power loss can undo the commits not yet synced (more of them
+            # with a longer WAL), never corrupt the database.
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {SQLITE_WAL_AUTOCHECKPOINT_PAGES}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
