@@ -42,6 +42,15 @@ def _jira_id(value: object) -> str:
     return text
 
 
+def _jira_worklog_id(value: object) -> str:
+    # Jira's worklog ids are 64-bit integers. Holding to that keeps every stored id
+    # free of separators and quotes, which the store relies on to list ids in bulk.
+    text = _jira_id(value)
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError(f"expected a worklog id made of decimal digits, got {text!r}")
+    return text
+
+
 def parse_jira_time(value: object) -> datetime:
     """Jira's ``2021-01-17T12:34:00.000+0000``; ``+05:30`` and ``Z`` offsets are accepted too."""
     if isinstance(value, datetime):
@@ -65,6 +74,7 @@ def epoch_ms_to_datetime(ms: int) -> datetime:
 
 
 JiraId = Annotated[str, BeforeValidator(_jira_id)]
+JiraWorklogId = Annotated[str, BeforeValidator(_jira_worklog_id)]
 JiraTime = Annotated[datetime, BeforeValidator(parse_jira_time)]
 
 
@@ -128,7 +138,7 @@ class UserPayload(_Payload):
 class WorklogPayload(_Payload):
     """A worklog from REST (v2 or v3) or from the ``worklog`` member of a webhook body."""
 
-    id: JiraId
+    id: JiraWorklogId
     issue_id: JiraId = Field(alias="issueId")
     started: JiraTime
     updated: JiraTime
@@ -258,7 +268,7 @@ def option_text(value: object) -> str:
 
 
 class ChangedWorklogPayload(_Payload):
-    worklog_id: JiraId = Field(alias="worklogId")
+    worklog_id: JiraWorklogId = Field(alias="worklogId")
     updated_time: int = Field(alias="updatedTime", ge=0)
     properties: list[dict[str, Any]] = Field(default_factory=list)
 

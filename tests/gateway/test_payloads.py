@@ -88,6 +88,13 @@ def test_a_data_center_worklog_author_is_its_user_name() -> None:
         ({"timeSpentSeconds": "3600"}, "timeSpentSeconds: Input should be a valid integer"),
         ({"timeSpentSeconds": -1}, "timeSpentSeconds: Input should be greater than or equal to 0"),
         ({"id": True}, "id: expected an id (string or integer)"),
+        ({"id": "10,11"}, "id: expected a worklog id made of decimal digits, got '10,11'"),
+        ({"id": "w-1"}, "id: expected a worklog id made of decimal digits, got 'w-1'"),
+        ({"id": -5}, "id: expected a worklog id made of decimal digits, got '-5'"),
+        (
+            {"id": "\u0661\u0662"},
+            "id: expected a worklog id made of decimal digits, got '\u0661\u0662'",
+        ),
         ({"issueId": ""}, "issueId: expected a non-empty id"),
         ({"updated": None}, "updated: expected a time like"),
     ],
@@ -232,6 +239,16 @@ def test_a_changed_worklog_list_without_values_is_malformed() -> None:
     with pytest.raises(PayloadError) as raised:
         parse(ChangedWorklogsPayload, {"lastPage": True}, "worklog/deleted page")
     assert str(raised.value) == "malformed Jira worklog/deleted page: values: Field required"
+
+
+def test_a_changed_worklog_id_that_is_not_decimal_digits_is_malformed() -> None:
+    body = {"values": [{"updatedTime": 1438013671562, "worklogId": "103,104"}]}
+    with pytest.raises(PayloadError) as raised:
+        parse(ChangedWorklogsPayload, body, "worklog/updated page")
+    assert str(raised.value) == (
+        "malformed Jira worklog/updated page: values.0.worklogId: "
+        "expected a worklog id made of decimal digits, got '103,104'"
+    )
 
 
 def test_document_text_ignores_nodes_it_does_not_know() -> None:
