@@ -155,8 +155,9 @@ def _charged(
                 rate=rate,
                 amount=amount(hours, rate),
                 description=text,
-                issue_keys=tuple(sorted(bucket.issue_keys)),
-                worklog_ids=tuple(sorted(bucket.worklog_ids)),
+                # Already sorted tuples (see Bucket): shared by the lines, not copied.
+                issue_keys=bucket.issue_keys,
+                worklog_ids=bucket.worklog_ids,
             )
         )
     return lines

@@ -25,9 +25,15 @@ class LoggedWork(NamedTuple):
 
 @dataclass(frozen=True)
 class Bucket:
+    """Work of one kind in one period.
+
+    The keys and ids are sorted tuples, each value once: the form billing lines list
+    them in, built once here so that no line has to sort them again.
+    """
+
     seconds: int = 0
-    issue_keys: frozenset[str] = frozenset()
-    worklog_ids: frozenset[str] = frozenset()
+    issue_keys: tuple[str, ...] = ()
+    worklog_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,7 +63,7 @@ class _Tally:
         self.worklog_ids.add(work.worklog_id)
 
     def freeze(self) -> Bucket:
-        return Bucket(self.seconds, frozenset(self.issue_keys), frozenset(self.worklog_ids))
+        return Bucket(self.seconds, tuple(sorted(self.issue_keys)), tuple(sorted(self.worklog_ids)))
 
 
 class PeriodLocator:

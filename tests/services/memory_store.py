@@ -108,7 +108,7 @@ class MemoryWorklogs:
         for (index, work_type, key), items in groups.items():
             seconds = sum(item.seconds for item in items)
             project = key.rsplit("-", 1)[0]
-            ids = tuple(i.worklog_id for i in items)
+            ids = tuple(sorted(i.worklog_id for i in items))
             yield WorkGroup(project, index, work_type, key, seconds, ids)
 
 

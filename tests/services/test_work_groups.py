@@ -117,3 +117,22 @@ def test_without_bounds_every_worklog_is_before_the_first_period(
     with store.unit_of_work() as uow:
         [group] = uow.worklogs.work_groups(["ACME"], [])
     assert (group.period_index, group.seconds, sorted(group.worklog_ids)) == (-1, 900, ["a", "b"])
+
+
+def test_a_groups_worklog_ids_come_in_string_order_whatever_order_they_were_stored_in(
+    store: Store, clock: FakeClock
+) -> None:
+    started = BOUNDS[0] + timedelta(days=1)
+    facts = EventFacts(
+        issues=(issue("1", "ACME-1"),),
+        worklogs=tuple(
+            worklog(worklog_id, issue_id="1", started=started, minutes=1)
+            for worklog_id in ("9", "100", "10", "11", "99")
+        ),
+    )
+    with store.unit_of_work() as uow:
+        ingest_for(clock).apply(uow, facts)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        [group] = uow.worklogs.work_groups(["ACME"], BOUNDS)
+    assert group.worklog_ids == ("10", "100", "11", "9", "99")

@@ -11,6 +11,7 @@ from sqlalchemy.exc import StatementError
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.domain.lines import Line, LineKind
 from oms_connector.domain.statements import Statement
+from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.ports import InboxStatus
 from tests.conftest import migrated_store
 
@@ -64,6 +65,29 @@ def test_a_statement_reads_back_exactly_as_written(sql_store: SqlStore) -> None:
     assert str(stored.total) == "62.50"
 
 
+@pytest.mark.parametrize(
+    ("issue_keys", "worklog_ids"),
+    [
+        ((), ()),
+        (("ACME-1",), ("9", "10", "100")),
+        (("",), ("",)),
+        (('say "hi"',), ("back\\slash", "a, b")),
+        (("été",), ("tab\there", "del\x7f", "nul\x00")),
+    ],
+)
+def test_the_ids_of_a_line_read_back_exactly_whatever_their_characters(
+    sql_store: SqlStore, issue_keys: tuple[str, ...], worklog_ids: tuple[str, ...]
+) -> None:
+    line = replace(STATEMENT.lines[0], issue_keys=issue_keys, worklog_ids=worklog_ids)
+    statement = replace(STATEMENT, lines=(line,))
+    with sql_store.unit_of_work() as uow:
+        assert uow.statements.add(statement, NOW)
+        uow.commit()
+    with sql_store.unit_of_work() as uow:
+        [stored] = uow.statements.billed_lines("acme")
+    assert (stored.issue_keys, stored.worklog_ids) == (issue_keys, worklog_ids)
+
+
 def test_billed_lines_are_read_for_several_plans_at_once_in_statement_order(
     sql_store: SqlStore,
 ) -> None:
@@ -95,6 +119,17 @@ def test_a_statement_is_written_once_and_the_transaction_stays_usable(sql_store:
     with sql_store.unit_of_work() as uow:
         assert len(uow.statements.list()) == 1
         assert uow.checkpoints.get("worklogs") == "2026-03-01T00:00:00Z"
+
+
+def test_a_worklog_id_with_a_comma_is_refused(sql_store: SqlStore) -> None:
+    worklog = Worklog(
+        id="100,101", issue_id="10001", started=NOW, seconds=60, updated=NOW, author="ann"
+    )
+    with (
+        sql_store.unit_of_work() as uow,
+        pytest.raises(ValueError, match=r"^worklog id '100,101' contains ','$"),
+    ):
+        uow.worklogs.save_if_supersedes(worklog, NOW)
 
 
 def test_checkpoints_are_replaced(sql_store: SqlStore) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, select
+from sqlalchemy import JSON, ColumnElement, Connection, Row, Text, bindparam, cast, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 
@@ -25,7 +26,25 @@ _INSERT_STATEMENT = {
     .on_conflict_do_nothing()
     .returning(statements.c.number),
 }
-_INSERT_LINES = insert(billing_lines)
+
+
+def _json_text(name: str, dialect: str) -> ColumnElement[Any]:
+    """A parameter carrying JSON already encoded (see ``_json_list``).
+
+    SQLite keeps JSON as text, so the text goes in as it is; PostgreSQL casts it to json.
+    """
+    text = bindparam(name, type_=Text)
+    return cast(text, JSON) if dialect == "postgresql" else text
+
+
+# The lines' id lists arrive encoded: the JSON column type would encode them again.
+_INSERT_LINES = {
+    dialect: insert(billing_lines).values(
+        issue_keys=_json_text("issue_keys_json", dialect),
+        worklog_ids=_json_text("worklog_ids_json", dialect),
+    )
+    for dialect in ("sqlite", "postgresql")
+}
 _BILLED_LINES = (
     select(statements.c.plan_id, billing_lines)
     .join(statements, billing_lines.c.statement_number == statements.c.number)
@@ -59,7 +78,7 @@ class SqlStatementRepository:
         if self._connection.execute(self._insert_statement, header).first() is None:
             return False
         if lines:
-            self._connection.execute(_INSERT_LINES, lines)
+            self._connection.execute(_INSERT_LINES[self._connection.dialect.name], lines)
         return True
 
     @property
@@ -134,10 +153,31 @@ def _line_row(number: str, position: int, line: Line) -> dict[str, Any]:
         "rate": line.rate,
         "amount": line.amount,
         "description": line.description,
-        "issue_keys": list(line.issue_keys),
-        "worklog_ids": list(line.worklog_ids),
+        "issue_keys_json": _json_list(line.issue_keys),
+        "worklog_ids_json": _json_list(line.worklog_ids),
         "corrects": None if line.corrects is None else line.corrects.value,
     }
+
+
+def _json_list(values: tuple[str, ...]) -> str:
+    """``json.dumps(list(values))``, the same text, with no per-value work in Python.
+
+    A line lists up to every worklog of a period. Values made of printable ASCII
+    other than ``"`` and ``\\`` (Jira ids and keys) are written as they are by
+    ``json.dumps``, so one ``str.join`` and a few scans of its result, all in C, give
+    the same text; anything else goes through ``json.dumps``.
+    """
+    if not values:
+        return "[]"
+    joined = '", "'.join(values)
+    if (
+        joined.isascii()
+        and joined.isprintable()
+        and "\\" not in joined
+        and joined.count('"') == 2 * (len(values) - 1)
+    ):
+        return f'["{joined}"]'
+    return json.dumps(list(values))
 
 
 def _line(row: Row[Any]) -> Line:
