@@ -1,16 +1,36 @@
 """Load on the webhook under gunicorn (2 workers): SQLite, PostgreSQL, and a bare Flask route.
 
-Each target is served by ``gunicorn -w 2 -k gthread`` in turn; the load generator is
-this process (threads, each with one keep-alive ``http.client`` connection) posting
-signed ``worklog_created`` bodies with unique delivery ids. Two phases per target:
+Three ``gunicorn -w 2 -k gthread`` servers run side by side: the bare route (reads the
+body, answers 204), the webhook app on SQLite, and on PostgreSQL. Each gets the same
+load: signed ``worklog_created`` bodies, each with a delivery id of its own.
 
-- throughput: ``--clients`` connections as fast as they can for ``--seconds``;
+- throughput: ``--rounds`` rounds of ``--burst-seconds``; in each round the targets take
+  turns, so whatever else the machine is doing falls on every target alike; the median
+  round is shown, and every round's figure beside it. ``--clients`` keep-alive
+  connections as fast as they go, from ``wrk`` (C, one event-loop thread by default)
+  replaying requests signed beforehand (``bench/wrk/signed_posts.lua``): a Python
+  generator would share the GIL and the two cores with the server, cap the bare route
+  first and flatter the ratio. Without ``wrk`` on the PATH (Debian: ``apt-get install
+  wrk``), or with ``--generator python``, this process's threads make the load instead
+  (the output says so).
 - paced: ``--rate`` requests per second for ``--seconds``, for the latency at that rate.
+  Python threads on one shared schedule (request k is due at k / rate; the clients take
+  turns, so requests are spread evenly, not sent in bursts); a latency is counted from
+  when the request was due, so a late send counts against the server instead of
+  vanishing (no coordinated omission). Debian's wrk has no fixed-rate mode.
 
-Prints requests per second and p50/p99 latency for each target, and the ratio of the
-PostgreSQL throughput to the bare route's. Usage:
+Fairness: same gunicorn settings, load generator and phases for every target, after a
+one-second warm-up each. Nothing is pinned unless asked: ``--pin-server`` and
+``--pin-load`` take ``taskset`` CPU lists (for instance ``0`` and ``1``) for gunicorn and
+for the load generator; PostgreSQL, a shared server, stays where the system puts it.
 
-    .venv/bin/python bench/webhook_load.py [--seconds 10] [--clients 8] [--rate 200]
+Prints requests per second and p50/p99 latency for each target, the ratio of each
+webhook's throughput to the bare route's, and the load average before and after.
+Usage:
+
+    .venv/bin/python bench/webhook_load.py [--rounds 3] [--burst-seconds 5] [--clients 16]
+        [--seconds 10] [--rate 200] [--generator auto|wrk|python]
+        [--pin-server CPUS] [--pin-load CPUS]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
@@ -21,6 +41,7 @@ import http.client
 import itertools
 import json
 import os
+import shutil
 import socket
 import statistics
 import subprocess
@@ -30,7 +51,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,15 +65,23 @@ from webhook_app.signature import sign
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+WRK_SCRIPT = ROOT / "bench" / "wrk" / "signed_posts.lua"
+PATH = "/webhooks/jira"
+SIGNED_PER_SECOND = 8_000
+"""Requests signed beforehand per second of a wrk phase: above what any target here answers."""
 
 
 def bare_app() -> Flask:
     """The floor: a Flask route that reads the body and answers 204, nothing else."""
     app = Flask("bare")
 
-    @app.post("/webhooks/jira")
+    @app.post(PATH)
     def receive() -> Response:
         request.get_data()
+        return Response(status=204)
+
+    @app.get("/healthz")
+    def healthz() -> Response:
         return Response(status=204)
 
     return app
@@ -89,20 +118,57 @@ def worklog_body(n: int) -> bytes:
     ).encode()
 
 
+class Deliveries:
+    """Signed worklog events, each with a delivery id no other request of the run has."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+        self._run = uuid.uuid4().hex[:8]
+
+    def next(self) -> tuple[str, bytes, str]:
+        """A delivery id, a body and its ``X-Hub-Signature``."""
+        with self._lock:
+            n = next(self._ids)
+        body = worklog_body(n)
+        return f"bench-{self._run}-{n}", body, sign(SECRET.encode(), body)
+
+    def headers(self) -> tuple[bytes, dict[str, str]]:
+        delivery_id, body, signature = self.next()
+        return body, {
+            "Content-Type": "application/json",
+            "X-Hub-Signature": signature,
+            "X-Atlassian-Webhook-Identifier": delivery_id,
+        }
+
+    def write(self, path: Path, count: int) -> None:
+        """``count`` requests for ``bench/wrk/signed_posts.lua``: id, signature, body a line."""
+        with path.open("w") as out:
+            for _ in range(count):
+                delivery_id, body, signature = self.next()
+                out.write(f"{delivery_id}\t{signature}\t{body.decode()}\n")
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
 
+def pinned(command: list[str], cpus: str | None) -> list[str]:
+    return ["taskset", "-c", cpus, *command] if cpus else command
+
+
 @contextmanager
-def gunicorn(target: str, env: dict[str, str], chdir: Path, threads: int) -> Iterator[int]:
+def gunicorn(
+    target: str, env: dict[str, str], chdir: Path, threads: int, cpus: str | None
+) -> Iterator[int]:
     port = free_port()
     command = [
         GUNICORN, "-w", "2", "-k", "gthread", "--threads", str(threads), "-b", f"127.0.0.1:{port}",
         "--keep-alive", "30", "--log-level", "warning", "--chdir", str(chdir), target,
     ]  # fmt: skip
-    process = subprocess.Popen(command, env={**os.environ, **env})
+    process = subprocess.Popen(pinned(command, cpus), env={**os.environ, **env})
     try:
         wait_until_listening(port, process)
         yield port
@@ -133,84 +199,128 @@ def wait_until_listening(port: int, process: subprocess.Popen[bytes]) -> None:
 class Result:
     requests: int
     seconds: float
-    latencies: list[float]
+    p50_ms: float
+    p99_ms: float
     errors: int
+    note: str = ""
 
     @property
     def rate(self) -> float:
         return self.requests / self.seconds
 
-    def percentile(self, p: float) -> float:
-        if len(self.latencies) < 2:
-            return float("nan")
-        return statistics.quantiles(self.latencies, n=100, method="inclusive")[int(p) - 1] * 1000
+
+def from_latencies(latencies: list[float], seconds: float, errors: int) -> Result:
+    if len(latencies) < 2:
+        return Result(len(latencies), seconds, float("nan"), float("nan"), errors)
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    return Result(len(latencies), seconds, cuts[49] * 1000, cuts[98] * 1000, errors)
 
 
-class Load:
-    """Signed worklog events with unique ids; one keep-alive connection per thread."""
+class PythonLoad:
+    """This process's threads, one keep-alive ``http.client`` connection each."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, deliveries: Deliveries) -> None:
         self._port = port
-        self._ids = itertools.count(int(time.time() * 1000) % 10**9 * 1000)
-        self._lock = threading.Lock()
+        self._deliveries = deliveries
 
-    def _next(self) -> tuple[bytes, dict[str, str]]:
-        with self._lock:
-            n = next(self._ids)
-        body = worklog_body(n)
-        headers = {
-            "Content-Type": "application/json",
-            "X-Hub-Signature": sign(SECRET.encode(), body),
-            "X-Atlassian-Webhook-Identifier": f"bench-{n}",
-        }
-        return body, headers
+    def _post(self, connection: http.client.HTTPConnection) -> tuple[bool, bool]:
+        """Send one request; whether it got a 204, and whether the connection still works."""
+        body, headers = self._deliveries.headers()
+        try:
+            connection.request("POST", PATH, body=body, headers=headers)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            return False, False
+        return response.status == 204, True
 
-    def _client(
-        self, stop_at: float, interval: float | None, out: list[float], errors: list[int]
-    ) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", self._port, timeout=30)
-        next_send = time.monotonic()
-        while True:
-            if interval is not None:
-                next_send += interval
-                pause = next_send - time.monotonic()
-                if pause > 0:
-                    time.sleep(pause)
-            if time.monotonic() >= stop_at:
-                break
-            body, headers = self._next()
+    def _connect(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection("127.0.0.1", self._port, timeout=30)
+
+    def _flat_out(self, stop_at: float, out: list[float], errors: list[int]) -> None:
+        connection = self._connect()
+        while time.perf_counter() < stop_at:
             started = time.perf_counter()
-            try:
-                connection.request("POST", "/webhooks/jira", body=body, headers=headers)
-                response = connection.getresponse()
-                response.read()
-                ok = response.status == 204
-            except (OSError, http.client.HTTPException):
-                connection.close()
-                connection = http.client.HTTPConnection("127.0.0.1", self._port, timeout=30)
-                ok = False
+            ok, alive = self._post(connection)
             out.append(time.perf_counter() - started)
             if not ok:
                 errors.append(1)
+            if not alive:
+                connection = self._connect()
+        connection.close()
+
+    def _on_schedule(
+        self, slots: Iterator[int], start: float, rate: float, stop_at: float,
+        out: list[float], errors: list[int],
+    ) -> None:  # fmt: skip
+        connection = self._connect()
+        for slot in slots:
+            due = start + slot / rate
+            if due >= stop_at:
+                break
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            ok, alive = self._post(connection)
+            out.append(time.perf_counter() - due)
+            if not ok:
+                errors.append(1)
+            if not alive:
+                connection = self._connect()
         connection.close()
 
     def run(self, seconds: float, clients: int, rate: float | None = None) -> Result:
-        interval = clients / rate if rate else None
+        """Flat out with ``clients`` connections, or ``rate`` requests a second shared by them."""
         latencies: list[list[float]] = [[] for _ in range(clients)]
         errors: list[int] = []
-        started = time.monotonic()
-        stop_at = started + seconds
-        threads = [
-            threading.Thread(target=self._client, args=(stop_at, interval, latencies[i], errors))
-            for i in range(clients)
-        ]
+        start = time.perf_counter()
+        stop_at = start + seconds
+        threads = []
+        for i in range(clients):
+            if rate is None:
+                args: tuple[object, ...] = (stop_at, latencies[i], errors)
+                threads.append(threading.Thread(target=self._flat_out, args=args))
+            else:
+                slots = itertools.count(i, clients)
+                args = (slots, start, rate, stop_at, latencies[i], errors)
+                threads.append(threading.Thread(target=self._on_schedule, args=args))
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        elapsed = time.monotonic() - started
+        elapsed = time.perf_counter() - start
         flat = [x for part in latencies for x in part]
-        return Result(len(flat), elapsed, flat, len(errors))
+        return from_latencies(flat, elapsed, len(errors))
+
+
+def wrk_throughput(
+    port: int, deliveries: Deliveries, args: argparse.Namespace, directory: Path
+) -> Result:
+    requests_file = directory / f"signed-{uuid.uuid4().hex[:8]}.tsv"
+    deliveries.write(requests_file, int(args.burst_seconds * SIGNED_PER_SECOND))
+    command = [
+        "wrk", "-t", str(args.wrk_threads), "-c", str(args.clients),
+        "-d", f"{args.burst_seconds:g}s", "--timeout", "30s", "-s", str(WRK_SCRIPT),
+        f"http://127.0.0.1:{port}{PATH}",
+        "--", str(requests_file), str(args.wrk_threads),
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(
+            pinned(command, args.pin_load), capture_output=True, text=True, check=True
+        )
+    finally:
+        requests_file.unlink()
+    figures = json.loads(done.stdout.strip().splitlines()[-1])
+    note = f"{figures['wrapped']} wraps: repeated deliveries" if figures["wrapped"] else ""
+    return Result(
+        figures["requests"],
+        figures["duration_us"] / 1e6,
+        figures["p50_us"] / 1000,
+        figures["p99_us"] / 1000,
+        figures["errors"],
+        note,
+    )
 
 
 @contextmanager
@@ -236,21 +346,58 @@ def migrate(url: str) -> None:
         engine.dispose()
 
 
-def measure(name: str, port: int, args: argparse.Namespace) -> tuple[str, Result, Result]:
-    load = Load(port)
-    load.run(1.0, args.clients)  # warm-up: connections, pools, first queries
-    burst = load.run(args.seconds, args.clients)
-    paced = load.run(args.seconds, args.paced_clients, rate=args.rate)
-    return name, burst, paced
+@dataclass
+class Target:
+    name: str
+    port: int
+    deliveries: Deliveries
+    bursts: list[Result]
+
+    def throughput(self, args: argparse.Namespace, directory: Path) -> Result:
+        if args.generator == "wrk":
+            return wrk_throughput(self.port, self.deliveries, args, directory)
+        return PythonLoad(self.port, self.deliveries).run(args.burst_seconds, args.clients)
+
+    def median_burst(self) -> Result:
+        return sorted(self.bursts, key=lambda burst: burst.rate)[len(self.bursts) // 2]
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=float, default=10.0)
+def measure(targets: list[Target], args: argparse.Namespace, directory: Path) -> list[Result]:
+    """Throughput rounds taking the targets in turn, then each target's paced phase.
+
+    Taking turns spreads what else the machine is doing over every target alike.
+    """
+    for target in targets:  # warm-up: connections, pools, prepared statements
+        PythonLoad(target.port, target.deliveries).run(1.0, args.clients)
+    for _ in range(args.rounds):
+        for target in targets:
+            target.bursts.append(target.throughput(args, directory))
+    return [
+        PythonLoad(target.port, target.deliveries).run(
+            args.seconds, args.paced_clients, rate=args.rate
+        )
+        for target in targets
+    ]
+
+
+def load_average() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10.0, help="paced phase length")
+    parser.add_argument("--burst-seconds", type=float, default=5.0, help="throughput round length")
+    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds per target")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--paced-clients", type=int, default=20)
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
+    parser.add_argument("--wrk-threads", type=int, default=1)
+    parser.add_argument("--pin-server", metavar="CPUS", help="taskset CPU list for gunicorn")
+    parser.add_argument("--pin-load", metavar="CPUS", help="taskset CPU list for the load")
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -258,49 +405,101 @@ def main() -> int:
         ),
     )
     args = parser.parse_args()
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
+    has_wrk = shutil.which("wrk") is not None
+    if args.generator == "wrk" and not has_wrk:
+        parser.error("wrk is not on the PATH (Debian: apt-get install wrk)")
+    if args.generator == "auto":
+        args.generator = "wrk" if has_wrk else "python"
+        if not has_wrk:
+            note = "wrk is not on the PATH (Debian: apt-get install wrk): Python threads make"
+            print(f"{note} the throughput load, which may cap the bare route", file=sys.stderr)
+    return args
+
+
+def main() -> int:
+    args = parse_args()
+    if args.pin_load:
+        cpus = {int(cpu) for part in args.pin_load.split(",") for cpu in _cpu_range(part)}
+        os.sched_setaffinity(0, cpus)  # this thread, and the load threads it starts
+    before = load_average()
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as servers:
+        directory = Path(tmp)
         env = {"OMS_BENCH_WEBHOOK_SECRET": SECRET}
-        with gunicorn("webhook_load:bare_app()", env, ROOT / "bench", args.threads) as port:
-            rows.append(measure("bare Flask 204", port, args))
-        sqlite_url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        migrate(sqlite_url)
-        targets = [("webhook, SQLite", sqlite_url)]
-        with postgres_schema(args.postgres) as pg_url:
-            migrate(pg_url)
-            targets.append(("webhook, PostgreSQL", pg_url))
-            for name, url in targets:
-                config = Path(tmp) / f"{uuid.uuid4().hex}.yaml"
-                config.write_text(CONFIG.format(url=url))
-                env_app = {**env, "OMS_CONFIG": str(config)}
-                with gunicorn("webhook_app.wsgi:app", env_app, ROOT, args.threads) as port:
-                    rows.append(measure(name, port, args))
-    print_table(rows, args)
+        server_cpus = args.pin_server or _all_cpus()
+        bare = servers.enter_context(
+            gunicorn("webhook_load:bare_app()", env, ROOT / "bench", args.threads, server_cpus)
+        )
+        targets = [Target("bare Flask 204", bare, Deliveries(), [])]
+        sqlite_url = f"sqlite:///{directory / 'bench.sqlite3'}"
+        pg_url = servers.enter_context(postgres_schema(args.postgres))
+        for name, url in [("webhook, SQLite", sqlite_url), ("webhook, PostgreSQL", pg_url)]:
+            migrate(url)
+            config = directory / f"{uuid.uuid4().hex}.yaml"
+            config.write_text(CONFIG.format(url=url))
+            env_app = {**env, "OMS_CONFIG": str(config)}
+            port = servers.enter_context(
+                gunicorn("webhook_app.wsgi:app", env_app, ROOT, args.threads, server_cpus)
+            )
+            targets.append(Target(name, port, Deliveries(), []))
+        paced = measure(targets, args, directory)
+    print_table(targets, paced, args, before, load_average())
     return 0
 
 
-def print_table(rows: list[tuple[str, Result, Result]], args: argparse.Namespace) -> None:
-    print(
-        f"\ngunicorn -w 2 -k gthread --threads {args.threads}; {args.seconds:g} s per phase; "
-        f"throughput with {args.clients} keep-alive clients; paced at {args.rate:g} req/s"
+def _cpu_range(part: str) -> range:
+    first, _, last = part.partition("-")
+    return range(int(first), int(last or first) + 1)
+
+
+def _all_cpus() -> str:
+    """The CPUs this process could use before any pinning, as a taskset list."""
+    return ",".join(str(cpu) for cpu in sorted(ORIGINAL_CPUS))
+
+
+ORIGINAL_CPUS = os.sched_getaffinity(0)
+
+
+def print_table(
+    targets: list[Target],
+    paced: list[Result],
+    args: argparse.Namespace,
+    before: str,
+    after: str,
+) -> None:
+    generator = (
+        f"wrk -t{args.wrk_threads}, signed beforehand"
+        if args.generator == "wrk"
+        else "Python threads"
     )
+    print(
+        f"\ngunicorn -w 2 -k gthread --threads {args.threads}, all three up at once; "
+        f"gunicorn on CPUs {args.pin_server or 'any'}, load on CPUs {args.pin_load or 'any'}\n"
+        f"throughput: {args.rounds} rounds of {args.burst_seconds:g} s per target, taking turns, "
+        f"{args.clients} keep-alive connections from {generator}; median round shown\n"
+        f"paced: {args.seconds:g} s at {args.rate:g} req/s from {args.paced_clients} Python "
+        "clients, latency counted from the scheduled send"
+    )
+    print(f"load average (1, 5, 15 min): {before} before, {after} after")
     header = (
         f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}"
-        f"{'paced req/s':>13}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}"
+        f"{'paced req/s':>13}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}   req/s by round"
     )
     print(header)
     print("-" * len(header))
-    for name, burst, paced in rows:
+    for target, steady in zip(targets, paced, strict=True):
+        burst = target.median_burst()
+        rounds = " ".join(f"{round_.rate:.0f}" for round_ in target.bursts)
+        notes = "; ".join(round_.note for round_ in target.bursts if round_.note)
         print(
-            f"{name:<22}{burst.rate:>9.0f}{burst.percentile(50):>9.1f}{burst.percentile(99):>9.1f}"
-            f"{burst.errors:>6}{paced.rate:>13.0f}{paced.percentile(50):>9.1f}"
-            f"{paced.percentile(99):>9.1f}{paced.errors:>6}"
+            f"{target.name:<22}{burst.rate:>9.0f}{burst.p50_ms:>9.1f}{burst.p99_ms:>9.1f}"
+            f"{burst.errors:>6}{steady.rate:>13.0f}{steady.p50_ms:>9.1f}"
+            f"{steady.p99_ms:>9.1f}{steady.errors:>6}   {rounds}" + (f" ({notes})" if notes else "")
         )
-    bare = rows[0][1].rate
-    for name, burst, paced in rows[1:]:
+    bare = targets[0].median_burst().rate
+    for target, steady in zip(targets[1:], paced[1:], strict=True):
         print(
-            f"{name}: {burst.rate / bare:.0%} of the bare route's throughput; "
-            f"p99 at {args.rate:g} req/s {paced.percentile(99):.1f} ms"
+            f"{target.name}: {target.median_burst().rate / bare:.0%} of the bare route's "
+            f"throughput; p99 at {args.rate:g} req/s {steady.p99_ms:.1f} ms"
         )
 
 

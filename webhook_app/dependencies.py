@@ -83,7 +83,7 @@ def build_services(settings: Settings) -> AppServices:
     store, close = bootstrap.open_store(settings)
     clock = bootstrap.system_clock()
     return AppServices(
-        inbox=InboxService(store, clock),
+        inbox=InboxService(store, clock, intake=store),
         probe=StoreProbe(store),
         now=clock.now,
         close=close,

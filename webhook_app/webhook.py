@@ -14,7 +14,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from oms_connector.services.events import Disposition, EventNameError, disposition, event_name
 from oms_connector.services.ports import StoreUnavailableError
 from webhook_app.signature import SIGNATURE_HEADER, SignatureCheck, check_signature
-from webhook_app.state import app_state
+from webhook_app.state import AppState, app_state
 
 DELIVERY_HEADER = "X-Atlassian-Webhook-Identifier"
 MAX_DELIVERY_ID_LENGTH = 128
@@ -32,17 +32,14 @@ def problem(status: int, reason: str, message: str) -> Response:
 @blueprint.post("/webhooks/jira")
 def receive_jira() -> Response:
     state = app_state()
-    too_long = problem(413, "too_large", f"the body exceeds {state.max_body_bytes} bytes")
     if (request.content_length or 0) > state.max_body_bytes:
-        state.counters.rejected("too_large")
-        return too_long
+        return _too_large(state)
     try:
         body = request.get_data(cache=False)
     except RequestEntityTooLarge:
-        body = None
-    if body is None or len(body) > state.max_body_bytes:
-        state.counters.rejected("too_large")
-        return too_long
+        return _too_large(state)
+    if len(body) > state.max_body_bytes:
+        return _too_large(state)
     if state.secret is not None:
         checked = check_signature(state.secret, body, request.headers.get(SIGNATURE_HEADER))
         if checked is not SignatureCheck.VALID:
@@ -53,11 +50,15 @@ def receive_jira() -> Response:
     except EventNameError as error:
         state.counters.rejected(error.problem.value)
         return problem(400, error.problem.value, str(error))
-    return _dispatch(name, body)
+    return _dispatch(state, name, body)
 
 
-def _dispatch(name: str, body: bytes) -> Response:
-    state = app_state()
+def _too_large(state: AppState) -> Response:
+    state.counters.rejected("too_large")
+    return problem(413, "too_large", f"the body exceeds {state.max_body_bytes} bytes")
+
+
+def _dispatch(state: AppState, name: str, body: bytes) -> Response:
     kind = disposition(name)
     if kind is Disposition.IGNORED:
         state.counters.ignored(name)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -80,6 +80,32 @@ def test_a_body_without_delivery_id_is_deduplicated_by_its_content(
         False,
         True,
     ]
+
+
+class RecordingIntake:
+    """An intake that records what it is given; a key it has seen already is not new."""
+
+    def __init__(self) -> None:
+        self.added: list[tuple[str, str, bytes, datetime]] = []
+
+    def add_event(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
+        new = all(key != dedup_key for key, *_ in self.added)
+        self.added.append((dedup_key, event, body, received_at))
+        return new
+
+
+def test_a_received_event_goes_through_the_given_intake_not_a_unit_of_work(
+    store: Store, clock: FakeClock
+) -> None:
+    intake = RecordingIntake()
+    inbox = InboxService(store, clock, intake=intake)
+    created = body(webhookEvent="worklog_created", worklogs=[WORKLOG])
+    assert [inbox.receive(created, "d1"), inbox.receive(created, "d1")] == [True, False]
+    assert intake.added == [
+        ("delivery:d1", "worklog_created", created, clock.now()),
+        ("delivery:d1", "worklog_created", created, clock.now()),
+    ]
+    assert inbox.counts()[InboxStatus.PENDING] == 0
 
 
 def test_a_processed_event_stores_its_facts_and_is_done(store: Store, clock: FakeClock) -> None:

@@ -124,7 +124,9 @@ def jira() -> FakeJira:
 @pytest.fixture
 def app(settings: Settings, sql_store: SqlStore, clock: FixedClock) -> Flask:
     services = AppServices(
-        inbox=InboxService(sql_store, clock), probe=StoreProbe(sql_store), now=clock.now
+        inbox=InboxService(sql_store, clock, intake=sql_store),
+        probe=StoreProbe(sql_store),
+        now=clock.now,
     )
     app = create_app(settings, services)
     app.config["TESTING"] = True

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import io
 import json
+import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Response
 
 from oms_connector.adapters.sql.engine import create_store_engine
 from oms_connector.adapters.sql.store import SqlStore
-from oms_connector.config import settings_from_mapping
+from oms_connector.config import Settings, settings_from_mapping
 from oms_connector.services.inbox import InboxService
 from oms_connector.services.ports import StoreUnavailableError
+from tests.conftest import migrated_store
 from webhook_app import create_app
 from webhook_app.dependencies import AppServices, StoreProbe
 from webhook_app.signature import sign
@@ -301,13 +305,44 @@ def test_a_real_unreachable_postgresql_is_503(
         create_store_engine("postgresql+psycopg://nobody@127.0.0.1:1/none?connect_timeout=2")
     )
     clock = FixedClock()
-    services = AppServices(InboxService(store, clock), StoreProbe(store), clock.now)
+    services = AppServices(InboxService(store, clock, intake=store), StoreProbe(store), clock.now)
     client = create_app(settings_from_mapping(settings_mapping()), services).test_client()
     try:
         assert _post(client, BODY).status_code == 503
         assert client.get("/readyz").status_code == 503
     finally:
         store.close()
+
+
+@pytest.mark.postgres
+def test_a_database_restart_between_deliveries_is_no_reason_for_jira_to_retry(
+    postgres_url: str, settings: Settings, clock: FixedClock
+) -> None:
+    name = f"webhook-test-{uuid.uuid4().hex[:12]}"
+    url = make_url(postgres_url).update_query_dict({"application_name": name})
+    admin = create_engine(postgres_url)
+    try:
+        with migrated_store(url.render_as_string(hide_password=False)) as store:
+            services = AppServices(
+                InboxService(store, clock, intake=store), StoreProbe(store), clock.now
+            )
+            client = create_app(settings, services).test_client()
+            first = _post(client, BODY, **{"X-Atlassian-Webhook-Identifier": "d1"}).status_code
+            with admin.connect() as connection:
+                ended = connection.scalars(
+                    text(
+                        "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
+                        "WHERE application_name = :name"
+                    ),
+                    {"name": name},
+                ).all()
+            second = _post(client, BODY, **{"X-Atlassian-Webhook-Identifier": "d2"}).status_code
+            keys = [row["dedup_key"] for row in inbox_rows(store)]
+    finally:
+        admin.dispose()
+    assert ended == [True]
+    assert (first, second) == (204, 204)
+    assert keys == ["delivery:d1", "delivery:d2"]
 
 
 def test_readiness_is_200_when_the_database_answers(client: FlaskClient) -> None:

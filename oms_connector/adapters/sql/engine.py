@@ -2,10 +2,19 @@
 
 SQLite: one writer at a time. Every transaction starts with ``BEGIN IMMEDIATE`` so that
 a claim or a close takes the write lock up front instead of failing half-way.
+
+PostgreSQL: no ping per checkout (a round trip on every request). A pooled connection
+is recycled after ``POSTGRES_POOL_RECYCLE_SECONDS``, and one the server has closed
+(a restart, an idle timeout, a terminated backend) is noticed on checkout without a
+round trip: its socket is readable while it should be silent; the pool then opens a
+fresh one. A connection lost after checkout fails its statement; SQLAlchemy invalidates
+the pool, so the next unit of work connects afresh (``SqlStore.add_event``, the
+webhook's write, is retried once).
 """
 
 from __future__ import annotations
 
+import select
 from importlib.resources import files
 from typing import Any
 
@@ -13,12 +22,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from psycopg.pq import ConnStatus
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
+POSTGRES_POOL_RECYCLE_SECONDS = 1_800
 
 
 class DatabaseUrlError(ValueError):
@@ -35,7 +46,9 @@ def create_store_engine(url: str) -> Engine:
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_recycle=POSTGRES_POOL_RECYCLE_SECONDS)
+        event.listen(engine, "checkout", _refuse_closed_by_server)
+        return engine
     raise DatabaseUrlError(
         f"database.url: {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)"
     )
@@ -65,6 +78,24 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _refuse_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Make the pool replace a connection the server has closed; no round trip.
+
+    The connector never listens for notifications, so a pooled connection's socket has
+    nothing to read unless the server wrote to it: nearly always the error it sends as it
+    ends the session (a restart, an idle timeout, a terminated backend), then the end of
+    the stream. Such a connection is replaced; a live one that merely got a notice costs
+    a reconnection, nothing else.
+    """
+    pgconn = dbapi_connection.pgconn
+    if pgconn.status != ConnStatus.OK:
+        raise DisconnectionError("the connection is closed")
+    poll = select.poll()
+    poll.register(pgconn.socket, select.POLLIN)
+    if poll.poll(0):
+        raise DisconnectionError("the server wrote to an idle connection: it is closing it")
 
 
 def _alembic_config() -> Config:

@@ -5,11 +5,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Connection,
+    Executable,
+    Row,
+    bindparam,
+    func,
+    or_,
+    select,
+    update,
+)
 
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.upsert import insert_on_conflict
 from oms_connector.services.ports import InboxEvent, InboxStatus
+
+_ADD_STATEMENTS: dict[str, Executable] = {}
+"""The insert of a new event, by dialect name."""
 
 
 class SqlInboxRepository:
@@ -17,18 +30,36 @@ class SqlInboxRepository:
         self._connection = connection
 
     def add(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
-        values = {
+        # One statement: the row, or nothing when the key is stored; RETURNING says which.
+        # Built once per dialect: building it on every call took about a third of the CPU
+        # time of a webhook request.
+        parameters = {
             "dedup_key": dedup_key,
             "event": event,
             "body": body,
             "received_at": received_at,
-            "status": InboxStatus.PENDING.value,
-            "attempts": 0,
-            "available_at": received_at,
         }
-        statement = insert_on_conflict(self._connection, inbox, values)
-        insert = statement.on_conflict_do_nothing(index_elements=[inbox.c.dedup_key])
-        return self._connection.execute(insert.returning(inbox.c.id)).first() is not None
+        added = self._connection.execute(self._add_statement(), parameters)
+        return added.first() is not None
+
+    def _add_statement(self) -> Executable:
+        dialect = self._connection.dialect.name
+        statement = _ADD_STATEMENTS.get(dialect)
+        if statement is None:
+            received_at: BindParameter[datetime] = bindparam("received_at")
+            values = {
+                "dedup_key": bindparam("dedup_key"),
+                "event": bindparam("event"),
+                "body": bindparam("body"),
+                "received_at": received_at,
+                "status": InboxStatus.PENDING.value,
+                "attempts": 0,
+                "available_at": received_at,
+            }
+            insert = insert_on_conflict(self._connection, inbox, values)
+            statement = insert.on_conflict_do_nothing(index_elements=[inbox.c.dedup_key])
+            statement = _ADD_STATEMENTS[dialect] = statement.returning(inbox.c.id)
+        return statement
 
     def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[InboxEvent]:
         # SKIP LOCKED lets PostgreSQL workers pass over rows another worker is claiming;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import TracebackType
 from typing import Self
 
@@ -78,6 +79,38 @@ class SqlStore:
 
     def unit_of_work(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
+
+    def add_event(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
+        """Store a raw event unless its key is stored, committed; whether it was new.
+
+        On PostgreSQL the insert runs alone in autocommit: one round trip, one statement
+        that is its own transaction, durable once the server answers. A connection the
+        server dropped after it was pooled fails that statement; it is retried once on a
+        fresh connection, which stores nothing twice: the insert does nothing for a key
+        already stored, even when the lost answer was that of a commit. SQLite takes a
+        unit of work (``BEGIN IMMEDIATE``, then the insert, then the commit).
+        """
+        if self.engine.dialect.name != "postgresql":
+            with self.unit_of_work() as uow:
+                new = uow.inbox.add(dedup_key, event, body, received_at)
+                uow.commit()
+            return new
+        try:
+            return self._add_autocommitted(dedup_key, event, body, received_at)
+        except OperationalError as error:
+            if not error.connection_invalidated:
+                raise StoreUnavailableError(_reason(error)) from error
+        try:
+            return self._add_autocommitted(dedup_key, event, body, received_at)
+        except OperationalError as error:
+            raise StoreUnavailableError(_reason(error)) from error
+
+    def _add_autocommitted(
+        self, dedup_key: str, event: str, body: bytes, received_at: datetime
+    ) -> bool:
+        with self.engine.connect() as connection:
+            alone = connection.execution_options(isolation_level="AUTOCOMMIT")
+            return SqlInboxRepository(alone).add(dedup_key, event, body, received_at)
 
     def close(self) -> None:
         self.engine.dispose()
