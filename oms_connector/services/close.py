@@ -90,11 +90,9 @@ class CloseService:
     def _close_batch(
         self, uow: UnitOfWork, batch: Sequence[tuple[Plan, list[int]]], report: CloseReport
     ) -> None:
-        # Statement 0 bills no usage; statement k bills the periods before k, so work
-        # from period k on only needs to be told apart from them.
-        usage = self._usage(
-            uow, [(plan, missing[-1] + 1) for plan, missing in batch if missing[-1]]
-        )
+        # Statement 0 bills no usage; statement k bills the periods before k, so the
+        # last statement due needs the usage of the periods before it, no more.
+        usage = self._usage(uow, [(plan, missing[-1]) for plan, missing in batch if missing[-1]])
         billed = uow.statements.billed_lines_by_plan([plan.id for plan, _ in batch])
         # The reads end here: from now on every statement is a transaction of its own.
         uow.rollback()
@@ -111,15 +109,20 @@ class CloseService:
     def _usage(
         self, uow: UnitOfWork, wanted: Sequence[tuple[Plan, int]]
     ) -> dict[str, dict[int, PeriodUsage]]:
-        """Usage per plan; plans whose periods share their boundaries share one read."""
+        """Usage per plan of its periods before ``periods`` (work before enrolment in 0).
+
+        Work from period ``periods`` on is not read: no statement written here bills it.
+        Plans whose periods share their boundaries share one read.
+        """
         calendars: dict[tuple[datetime, ...], list[Plan]] = defaultdict(list)
         for plan, periods in wanted:
-            calendars[tuple(period_bounds(plan, periods))].append(plan)
+            # The starts of periods 0 .. periods: the last one ends what is read.
+            calendars[tuple(period_bounds(plan, periods + 1))].append(plan)
         usage: dict[str, dict[int, PeriodUsage]] = {}
         for bounds, plans in calendars.items():
             owner = {key: plan.id for plan in plans for key in plan.jira_projects}
             groups: dict[str, list[WorkGroup]] = defaultdict(list)
-            for group in uow.worklogs.work_groups(list(owner), bounds):
+            for group in uow.worklogs.work_groups(list(owner), bounds[:-1], until=bounds[-1]):
                 groups[owner[group.project_key]].append(group)
             for plan in plans:
                 usage[plan.id] = usage_from_groups(plan, groups[plan.id])

@@ -135,12 +135,16 @@ class WorklogRepository(Protocol):
         ...
 
     def work_groups(
-        self, project_keys: Sequence[str], bounds: Sequence[datetime]
+        self,
+        project_keys: Sequence[str],
+        bounds: Sequence[datetime],
+        *,
+        until: datetime | None = None,
     ) -> Iterator[WorkGroup]:
         """The same worklogs as ``logged_work``, summed per project, period, work type and issue.
 
         A worklog's period is the number of ``bounds`` (ascending instants) at or before
-        its start, minus one.
+        its start, minus one. Worklogs started at or after ``until`` are left out.
         """
         ...
 

@@ -99,10 +99,16 @@ class MemoryWorklogs:
             )
 
     def work_groups(
-        self, project_keys: Sequence[str], bounds: Sequence[datetime]
+        self,
+        project_keys: Sequence[str],
+        bounds: Sequence[datetime],
+        *,
+        until: datetime | None = None,
     ) -> Iterator[WorkGroup]:
         groups: dict[tuple[int, WorkType, str], list[LoggedWork]] = {}
         for work in self.logged_work(project_keys):
+            if until is not None and work.started >= until:
+                continue
             index = bisect_right(bounds, work.started) - 1
             groups.setdefault((index, work.work_type, work.issue_key), []).append(work)
         for (index, work_type, key), items in groups.items():

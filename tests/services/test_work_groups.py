@@ -136,3 +136,22 @@ def test_a_groups_worklog_ids_come_in_string_order_whatever_order_they_were_stor
     with store.unit_of_work() as uow:
         [group] = uow.worklogs.work_groups(["ACME"], BOUNDS)
     assert group.worklog_ids == ("10", "100", "11", "9", "99")
+
+
+def test_worklogs_started_from_until_on_are_left_out(store: Store, clock: FakeClock) -> None:
+    facts = EventFacts(
+        issues=(issue("1", "ACME-1"),),
+        worklogs=(
+            worklog("1", issue_id="1", started=BOUNDS[0] - timedelta(days=1), minutes=5),
+            worklog("2", issue_id="1", started=BOUNDS[0], minutes=10),
+            worklog("3", issue_id="1", started=BOUNDS[1] - timedelta(microseconds=1), minutes=20),
+            worklog("4", issue_id="1", started=BOUNDS[1], minutes=40),
+        ),
+    )
+    with store.unit_of_work() as uow:
+        ingest_for(clock).apply(uow, facts)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        groups = uow.worklogs.work_groups(["ACME"], BOUNDS[:1], until=BOUNDS[1])
+        found = sorted((g.period_index, g.seconds, g.worklog_ids) for g in groups)
+    assert found == [(-1, 300, ("1",)), (0, 1800, ("2", "3"))]

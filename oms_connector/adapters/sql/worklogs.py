@@ -86,7 +86,11 @@ class SqlWorklogRepository:
             yield LoggedWork(worklog_id, key, work_types[work_type], started, seconds)
 
     def work_groups(
-        self, project_keys: Sequence[str], bounds: Sequence[datetime]
+        self,
+        project_keys: Sequence[str],
+        bounds: Sequence[datetime],
+        *,
+        until: datetime | None = None,
     ) -> Iterator[WorkGroup]:
         if not project_keys:
             return
@@ -104,6 +108,8 @@ class SqlWorklogRepository:
             .where(*_counted(project_keys))
             .group_by(issues.c.project_key, self._issue_row())
         )
+        if until is not None:
+            query = query.where(worklogs.c.started_utc < literal(until, UtcInstant()))
         work_types = _WORK_TYPES
         indexes = list(periods)
         for project, work_type, key, *per_period in self._connection.execute(query):
