@@ -101,17 +101,7 @@ def alert_message(budget: Budget, threshold: int, issue_key: str) -> dict[str, J
         "threshold": threshold,
         "percent_used": str(percent_used(budget)),
         "issue_key": issue_key,
-        "period": {
-            "start": budget.period.start_date.isoformat(),
-            "end": budget.period.end_date.isoformat(),
-        },
-        "hours": {
-            "included": str(budget.hours(budget.included_seconds)),
-            "used": str(budget.hours(budget.used_seconds)),
-            "remaining": str(budget.hours(budget.remaining_seconds)),
-        },
-        "rates": {"oms": rate_text(plan.oms_rate), "priority": rate_text(plan.priority_rate)},
-        "currency": plan.currency,
+        **budget.summary(),
         "text": alert_text(budget, threshold),
     }
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from oms_connector.domain.money import round_hours
+from oms_connector.domain.money import CENT, round_hours
 from oms_connector.domain.periods import Period, period, period_index_at
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.usage import PeriodUsage, usage_by_period
+from oms_connector.services.jira_port import JsonValue
 from oms_connector.services.ports import UnitOfWork
 
 
@@ -42,6 +43,30 @@ class Budget:
 
     def hours(self, seconds: int) -> Decimal:
         return round_hours(seconds, self.plan.rounding_increment)
+
+    def summary(self) -> dict[str, JsonValue]:
+        """The period, its hours and the plan's rates as JSON values (decimal strings).
+
+        ``period.end`` is exclusive, as in the statement JSON. Write-back and alerts both
+        send it, so a ticket's property and a notification read alike.
+        """
+        plan = self.plan
+        return {
+            "period": {
+                "start": self.period.start_date.isoformat(),
+                "end": self.period.end_date.isoformat(),
+            },
+            "hours": {
+                "included": str(self.hours(self.included_seconds)),
+                "used": str(self.hours(self.used_seconds)),
+                "remaining": str(self.hours(self.remaining_seconds)),
+            },
+            "rates": {
+                "oms": str(plan.oms_rate.quantize(CENT)),
+                "priority": str(plan.priority_rate.quantize(CENT)),
+            },
+            "currency": plan.currency,
+        }
 
     def percent_used(self) -> Decimal | None:
         """OMS hours used as a share of the included hours; ``None`` when none are included."""

@@ -151,17 +151,7 @@ def property_value(issue: StoredIssue, work_type: WorkType, budget: Budget) -> d
         "plan_id": plan.id,
         "work_type": work_type.value,
         "reason": issue.reason,
-        "period": {
-            "start": budget.period.start_date.isoformat(),
-            "end": budget.period.end_date.isoformat(),
-        },
-        "hours": {
-            "included": str(budget.hours(budget.included_seconds)),
-            "used": str(budget.hours(budget.used_seconds)),
-            "remaining": str(budget.hours(budget.remaining_seconds)),
-        },
-        "rates": {"oms": rate_text(plan.oms_rate), "priority": rate_text(plan.priority_rate)},
-        "currency": plan.currency,
+        **budget.summary(),
     }
 
 
