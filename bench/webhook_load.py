@@ -30,7 +30,7 @@ Usage:
 
     .venv/bin/python bench/webhook_load.py [--rounds 3] [--burst-seconds 5] [--clients 16]
         [--seconds 10] [--rate 200] [--generator auto|wrk|python]
-        [--pin-server CPUS] [--pin-load CPUS]
+        [--pin-server CPUS] [--pin-load CPUS] [--json FIGURES.json]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
 """
 
@@ -54,6 +54,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, Response, request
 from sqlalchemy import create_engine, text
@@ -67,7 +68,7 @@ SECRET = "bench-secret"
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 WRK_SCRIPT = ROOT / "bench" / "wrk" / "signed_posts.lua"
 PATH = "/webhooks/jira"
-SIGNED_PER_SECOND = 8_000
+SIGNED_PER_SECOND = 12_000
 """Requests signed beforehand per second of a wrk phase: above what any target here answers."""
 
 
@@ -388,7 +389,9 @@ def load_average() -> str:
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="paced phase length")
-    parser.add_argument("--burst-seconds", type=float, default=5.0, help="throughput round length")
+    parser.add_argument(
+        "--burst-seconds", type=float, help="throughput round length (5, or --seconds if shorter)"
+    )
     parser.add_argument("--rounds", type=int, default=3, help="throughput rounds per target")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--paced-clients", type=int, default=20)
@@ -398,6 +401,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--pin-server", metavar="CPUS", help="taskset CPU list for gunicorn")
     parser.add_argument("--pin-load", metavar="CPUS", help="taskset CPU list for the load")
+    parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument(
         "--postgres",
         default=os.environ.get(
@@ -405,6 +409,8 @@ def parse_args() -> argparse.Namespace:
         ),
     )
     args = parser.parse_args()
+    if args.burst_seconds is None:
+        args.burst_seconds = min(5.0, args.seconds)
     has_wrk = shutil.which("wrk") is not None
     if args.generator == "wrk" and not has_wrk:
         parser.error("wrk is not on the PATH (Debian: apt-get install wrk)")
@@ -442,8 +448,41 @@ def main() -> int:
             )
             targets.append(Target(name, port, Deliveries(), []))
         paced = measure(targets, args, directory)
-    print_table(targets, paced, args, before, load_average())
+    after = load_average()
+    print_table(targets, paced, args, before, after)
+    if args.json:
+        args.json.write_text(json.dumps(figures(targets, paced, args, before, after), indent=2))
     return 0
+
+
+KEYS = {"bare Flask 204": "bare", "webhook, SQLite": "sqlite", "webhook, PostgreSQL": "postgresql"}
+
+
+def figures(
+    targets: list[Target], paced: list[Result], args: argparse.Namespace, before: str, after: str
+) -> dict[str, Any]:
+    """What ``bench/report.py`` reads: each target's median round and paced phase."""
+    measured = {}
+    for target, steady in zip(targets, paced, strict=True):
+        burst = target.median_burst()
+        measured[KEYS[target.name]] = {
+            "rps": burst.rate,
+            "p50_ms": burst.p50_ms,
+            "p99_ms": burst.p99_ms,
+            "errors": burst.errors,
+            "rounds_rps": [round_.rate for round_ in target.bursts],
+            "paced_rps": steady.rate,
+            "paced_p50_ms": steady.p50_ms,
+            "paced_p99_ms": steady.p99_ms,
+            "paced_errors": steady.errors,
+        }
+    return {
+        "rate": args.rate,
+        "generator": args.generator,
+        "load_average_before": before,
+        "load_average_after": after,
+        "targets": measured,
+    }
 
 
 def _cpu_range(part: str) -> range:
