@@ -35,7 +35,9 @@ demo: $(STAMP)
 	$(BIN)/oms-connector demo $(ARGS)
 
 # Every benchmark, one table (bench/RESULTS.md records it: make bench ARGS="--write bench/RESULTS.md").
+# wrk (Debian) drives the webhook load; without it the benchmark falls back to Python clients.
 bench: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk) || true
 	$(BIN)/python bench/report.py $(ARGS)
 
 clean:
