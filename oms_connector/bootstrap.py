@@ -7,16 +7,24 @@ the settings, and release what they opened with the ``close`` callable they get 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine
 
-from oms_connector.adapters.jira_gateway import JiraRestGateway
+from oms_connector.adapters.jira_gateway import (
+    Deployment,
+    JiraConnection,
+    JiraRestGateway,
+    RetryPolicy,
+    resolve_field_id,
+)
+from oms_connector.adapters.jira_payloads import IssueFieldIds
 from oms_connector.adapters.notifier import HttpNotifier
 from oms_connector.adapters.sql.engine import create_store_engine, is_current, upgrade
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.adapters.webhook_payloads import WebhookBodies
 from oms_connector.config import Settings
+from oms_connector.domain.periods import local_midnight
 from oms_connector.services.alerts import AlertOptions, AlertService
 from oms_connector.services.balance import BalanceService
 from oms_connector.services.close import CloseService
@@ -24,7 +32,10 @@ from oms_connector.services.events import JiraEvents
 from oms_connector.services.followup import FollowUp
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.ports import Clock, Store
+from oms_connector.services.sync import SyncService
 from oms_connector.services.writeback import FieldValue, WritebackOptions, WritebackService
+
+CUSTOM_FIELD_PREFIX = "customfield_"
 
 
 class SystemClock:
@@ -147,4 +158,60 @@ def jira_events(
         frozenset(account for account in (jira.user, jira.account_id) if account),
         own_labels=writeback_options(settings).own_labels(),
         own_account=gateway if ask else None,
+    )
+
+
+def open_gateway(settings: Settings) -> JiraRestGateway:
+    """The gateway for the configured site, with the configured fields resolved to ids."""
+    jira = settings.jira
+    connection = JiraConnection(
+        url=jira.url,
+        user=jira.user,
+        token=jira.require_token().get_secret_value(),
+        deployment=Deployment(jira.deployment),
+        timeout_seconds=jira.timeout_seconds,
+    )
+    retry = RetryPolicy(attempts=jira.retry_attempts, retry_after_cap_seconds=jira.max_wait_seconds)
+    gateway = JiraRestGateway(connection, retry=retry)
+    override = settings.classification.override_field
+    request_type = jira.request_type_field
+    if not override and not request_type:
+        return gateway
+    try:
+        field_ids = _field_ids(gateway, override=override, request_type=request_type)
+    except BaseException:
+        gateway.close()
+        raise
+    return JiraRestGateway(connection, field_ids=field_ids, retry=retry, client=gateway.client)
+
+
+def _field_ids(
+    gateway: JiraRestGateway, *, override: str | None, request_type: str | None
+) -> IssueFieldIds:
+    """Fields configured by name resolved to ids, with one read of Jira's field list."""
+    by_name = [f for f in (override, request_type) if f and not f.startswith(CUSTOM_FIELD_PREFIX)]
+    fields = gateway.fields() if by_name else []
+
+    def resolved(field: str | None) -> str | None:
+        if not field or field.startswith(CUSTOM_FIELD_PREFIX):
+            return field
+        return resolve_field_id(fields, field)
+
+    return IssueFieldIds(request_type=resolved(request_type), override=resolved(override))
+
+
+def sync_service(
+    settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
+) -> SyncService:
+    plans = settings.domain_plans()
+    start = min(local_midnight(plan, plan.enrolled_on) for plan in plans)
+    projects = [key for plan in plans for key in plan.jira_projects]
+    return SyncService(
+        gateway,
+        store,
+        ingest(settings, clock),
+        clock,
+        projects,
+        start=start,
+        overlap=timedelta(seconds=settings.sync.overlap_seconds),
     )

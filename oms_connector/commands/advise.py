@@ -9,8 +9,8 @@ from decimal import Decimal
 
 from oms_connector import bootstrap
 from oms_connector.adapters.jira_gateway import JiraError
+from oms_connector.bootstrap import open_gateway
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, Subparsers, add_command
-from oms_connector.commands.sync import open_gateway
 from oms_connector.commands.tables import Column, add_format_option, format_table, to_json
 from oms_connector.config import Settings
 from oms_connector.domain.deferral import PlannedTicket

@@ -19,8 +19,9 @@ from contextlib import ExitStack
 from werkzeug.serving import make_server
 
 from oms_connector import bootstrap
+from oms_connector.bootstrap import open_gateway
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, positive_int
-from oms_connector.commands.sync import open_gateway, stop_on_signals, worker_steps
+from oms_connector.commands.sync import stop_on_signals, worker_steps
 from oms_connector.config import Settings
 from oms_connector.services.inbox import InboxService, Progress
 from oms_connector.services.ports import InboxStatus

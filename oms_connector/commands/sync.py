@@ -19,32 +19,25 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, time
 from types import FrameType
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from oms_connector import bootstrap
 from oms_connector.adapters.jira_gateway import (
-    Deployment,
     JiraAuthError,
-    JiraConnection,
     JiraError,
     JiraRestGateway,
-    RetryPolicy,
-    resolve_field_id,
 )
-from oms_connector.adapters.jira_payloads import IssueFieldIds
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, iso_date
 from oms_connector.config import Settings
-from oms_connector.domain.periods import local_midnight
 from oms_connector.services.close import CloseService
 from oms_connector.services.inbox import InboxProcessor
 from oms_connector.services.ports import Clock, Store
-from oms_connector.services.sync import Stage, SyncReport, SyncService, backfill_fraction
+from oms_connector.services.sync import Stage, SyncReport, backfill_fraction
 
 LOG = logging.getLogger(__name__)
-CUSTOM_FIELD_PREFIX = "customfield_"
 
 
 def register(subparsers: Subparsers) -> None:
@@ -66,71 +59,12 @@ def register(subparsers: Subparsers) -> None:
     )
 
 
-# --- building ------------------------------------------------------------------------------
-
-
-def open_gateway(settings: Settings) -> JiraRestGateway:
-    """The gateway for the configured site, with the configured fields resolved to ids."""
-    jira = settings.jira
-    connection = JiraConnection(
-        url=jira.url,
-        user=jira.user,
-        token=jira.require_token().get_secret_value(),
-        deployment=Deployment(jira.deployment),
-        timeout_seconds=jira.timeout_seconds,
-    )
-    retry = RetryPolicy(attempts=jira.retry_attempts, retry_after_cap_seconds=jira.max_wait_seconds)
-    gateway = JiraRestGateway(connection, retry=retry)
-    override = settings.classification.override_field
-    request_type = jira.request_type_field
-    if not override and not request_type:
-        return gateway
-    try:
-        field_ids = _field_ids(gateway, override=override, request_type=request_type)
-    except BaseException:
-        gateway.close()
-        raise
-    return JiraRestGateway(connection, field_ids=field_ids, retry=retry, client=gateway.client)
-
-
-def _field_ids(
-    gateway: JiraRestGateway, *, override: str | None, request_type: str | None
-) -> IssueFieldIds:
-    """Fields configured by name resolved to ids, with one read of Jira's field list."""
-    by_name = [f for f in (override, request_type) if f and not f.startswith(CUSTOM_FIELD_PREFIX)]
-    fields = gateway.fields() if by_name else []
-
-    def resolved(field: str | None) -> str | None:
-        if not field or field.startswith(CUSTOM_FIELD_PREFIX):
-            return field
-        return resolve_field_id(fields, field)
-
-    return IssueFieldIds(request_type=resolved(request_type), override=resolved(override))
-
-
-def sync_service(
-    settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
-) -> SyncService:
-    plans = settings.domain_plans()
-    start = min(local_midnight(plan, plan.enrolled_on) for plan in plans)
-    projects = [key for plan in plans for key in plan.jira_projects]
-    return SyncService(
-        gateway,
-        store,
-        bootstrap.ingest(settings, clock),
-        clock,
-        projects,
-        start=start,
-        overlap=timedelta(seconds=settings.sync.overlap_seconds),
-    )
-
-
 @contextmanager
 def _connected(settings: Settings) -> Iterator[tuple[JiraRestGateway, Store, Clock]]:
     with ExitStack() as stack:
         store, close_store = bootstrap.open_store(settings)
         stack.callback(close_store)
-        gateway = open_gateway(settings)
+        gateway = bootstrap.open_gateway(settings)
         stack.callback(gateway.close)
         yield gateway, store, bootstrap.system_clock()
 
@@ -143,7 +77,7 @@ def run_sync(args: argparse.Namespace, settings: Settings) -> int:
     since = None if args.since is None else datetime.combine(args.since, time(0), tzinfo=zone)
     try:
         with _connected(settings) as (gateway, store, clock):
-            sync = sync_service(settings, gateway, store, clock)
+            sync = bootstrap.sync_service(settings, gateway, store, clock)
             bar = ProgressBar(sys.stderr, clock, {s: since or sync.checkpoint(s) for s in Stage})
             report = sync.run_once(since=since, progress=bar.update)
             bar.finish()
@@ -258,7 +192,7 @@ def run_worker(_args: argparse.Namespace, settings: Settings) -> int:
 def worker_steps(
     settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
 ) -> list[Step]:
-    sync = sync_service(settings, gateway, store, clock)
+    sync = bootstrap.sync_service(settings, gateway, store, clock)
     events = bootstrap.jira_events(settings, store, gateway, clock)
     inbox = InboxProcessor(
         store,

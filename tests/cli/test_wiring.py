@@ -14,8 +14,8 @@ from oms_connector import bootstrap
 from oms_connector.adapters.exports.settings import ExportOptions, KindBooking
 from oms_connector.adapters.jira_gateway import JiraRequestError, JiraRestGateway, JiraUnavailable
 from oms_connector.adapters.jira_payloads import IssueFieldIds
+from oms_connector.bootstrap import open_gateway, sync_service
 from oms_connector.commands.export import export_options
-from oms_connector.commands.sync import open_gateway, sync_service
 from oms_connector.config import Settings, settings_from_mapping
 from oms_connector.domain.lines import LineKind
 from oms_connector.services.alerts import AlertOptions

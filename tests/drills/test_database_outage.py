@@ -24,7 +24,7 @@ from werkzeug.serving import make_server
 from oms_connector import cli
 from oms_connector.adapters.sql.engine import create_store_engine, upgrade
 from oms_connector.adapters.sql.schema import inbox
-from oms_connector.commands.sync import open_gateway
+from oms_connector.bootstrap import open_gateway
 from oms_connector.config import load_settings
 from oms_connector.sandbox.webhooks import DeliveryPolicy
 from tests.drills.books import assert_books_match

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from oms_connector.commands.sync import open_gateway
+from oms_connector.bootstrap import open_gateway
 from oms_connector.config import load_settings
 from oms_connector.services.ports import InboxStatus
 from tests.drills.books import assert_books_match

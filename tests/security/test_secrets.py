@@ -20,7 +20,7 @@ from oms_connector.adapters.jira_gateway import (
     JiraUnavailable,
     RetryPolicy,
 )
-from oms_connector.commands.sync import open_gateway
+from oms_connector.bootstrap import open_gateway
 from oms_connector.config import load_settings
 from oms_connector.sandbox.faults import FaultKind, FaultPlan
 from tests.drills.connector import (
