@@ -8,15 +8,19 @@ copy of a statement (unique constraints), so concurrent closers write each once.
 
 A close reads in bulk, a batch of plans at a time: the usage and the lines billed of
 every plan in the batch, in a few queries. Then it writes the batch's statements, one
-transaction each, on one connection.
+transaction each, on one connection. The next batch is read meanwhile, on a thread of
+its own, in a read-only unit of work: the reads spend most of their time inside the
+database, which lets go of the GIL, so reading and writing share two cores.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import islice
 
 from oms_connector.domain.lines import Line
 from oms_connector.domain.periods import close_instant, local_midnight
@@ -27,7 +31,11 @@ from oms_connector.domain.work_groups import WorkGroup, period_bounds, usage_fro
 from oms_connector.services.ports import Clock, Store, UnitOfWork
 
 PLANS_PER_BATCH = 200
-"""Plans read together: a batch's usage and billed lines are what a close holds in memory."""
+"""Plans read together: two batches' usage and billed lines (the one written, the one
+read meanwhile) are what a close holds in memory."""
+
+Batch = Sequence[tuple[Plan, list[int]]]
+"""Plans with the indexes of their missing statements."""
 
 
 @dataclass
@@ -36,6 +44,14 @@ class CloseReport:
     """Numbers of the statements this run wrote."""
     already_written: list[str] = field(default_factory=list)
     """Due statements found written (earlier, or by a concurrent closer)."""
+
+
+@dataclass(frozen=True)
+class BatchReads:
+    groups: dict[str, list[WorkGroup]]
+    """Per plan, the work of the periods its statements bill."""
+    billed: dict[str, list[Line]]
+    """Per plan, the lines billed when the batch was read."""
 
 
 def due_indexes(plan: Plan, now: datetime, grace_days: int) -> Iterator[int]:
@@ -83,33 +99,55 @@ class CloseService:
                 if missing:
                     todo.append((plan, missing))
             size = self._plans_per_batch
-            for start in range(0, len(todo), size):
-                self._close_batch(uow, todo[start : start + size], report)
+            batches = [todo[start : start + size] for start in range(0, len(todo), size)]
+            # Leaving this block, on an error too, waits for a read under way (which then
+            # closes its connection). A failed read raises here when its batch is due: no
+            # statement of that batch or a later one is written.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="close-read") as reader:
+                for batch, reads in self._read_ahead(reader, batches):
+                    # Usage is built here, not in the reader: the reads are the longer half.
+                    for plan, missing in batch:
+                        self._write(
+                            uow,
+                            plan,
+                            missing,
+                            usage=usage_from_groups(plan, reads.groups.get(plan.id, [])),
+                            billed=reads.billed.get(plan.id, []),
+                            report=report,
+                        )
         return report
 
-    def _close_batch(
-        self, uow: UnitOfWork, batch: Sequence[tuple[Plan, list[int]]], report: CloseReport
-    ) -> None:
-        # Statement 0 bills no usage; statement k bills the periods before k, so the
-        # last statement due needs the usage of the periods before it, no more.
-        usage = self._usage(uow, [(plan, missing[-1]) for plan, missing in batch if missing[-1]])
-        billed = uow.statements.billed_lines_by_plan([plan.id for plan, _ in batch])
-        # The reads end here: from now on every statement is a transaction of its own.
-        uow.rollback()
-        for plan, missing in batch:
-            self._write(
-                uow,
-                plan,
-                missing,
-                usage=usage.get(plan.id, {}),
-                billed=billed.get(plan.id, []),
-                report=report,
+    def _read_ahead(
+        self, reader: Executor, batches: Sequence[Batch]
+    ) -> Iterator[tuple[Batch, BatchReads]]:
+        """Each batch with its reads; the next batch is read while the caller writes one.
+
+        Batches hold distinct plans, so reading one before the previous one's statements
+        are committed reads nothing those statements change.
+        """
+        submitted = (reader.submit(self._read, batch) for batch in batches)  # one at a time
+        upcoming = deque(islice(submitted, 1))
+        for batch in batches:
+            reads = upcoming.popleft().result()
+            # Only once this read succeeded: after a failure nothing more is read.
+            upcoming.extend(islice(submitted, 1))
+            yield batch, reads
+
+    def _read(self, batch: Batch) -> BatchReads:
+        # Read-only: no write lock, so the statements are written meanwhile.
+        with self._store.unit_of_work(read_only=True) as uow:
+            # Statement 0 bills no usage; statement k bills the periods before k, so the
+            # last statement due needs the usage of the periods before it, no more.
+            wanted = [(plan, missing[-1]) for plan, missing in batch if missing[-1]]
+            return BatchReads(
+                groups=self._work_groups(uow, wanted),
+                billed=uow.statements.billed_lines_by_plan([plan.id for plan, _ in batch]),
             )
 
-    def _usage(
+    def _work_groups(
         self, uow: UnitOfWork, wanted: Sequence[tuple[Plan, int]]
-    ) -> dict[str, dict[int, PeriodUsage]]:
-        """Usage per plan of its periods before ``periods`` (work before enrolment in 0).
+    ) -> dict[str, list[WorkGroup]]:
+        """Work per plan in its periods before ``periods`` (work before enrolment in 0).
 
         Work from period ``periods`` on is not read: no statement written here bills it.
         Plans whose periods share their boundaries share one read.
@@ -118,15 +156,12 @@ class CloseService:
         for plan, periods in wanted:
             # The starts of periods 0 .. periods: the last one ends what is read.
             calendars[tuple(period_bounds(plan, periods + 1))].append(plan)
-        usage: dict[str, dict[int, PeriodUsage]] = {}
+        groups: dict[str, list[WorkGroup]] = defaultdict(list)
         for bounds, plans in calendars.items():
             owner = {key: plan.id for plan in plans for key in plan.jira_projects}
-            groups: dict[str, list[WorkGroup]] = defaultdict(list)
             for group in uow.worklogs.work_groups(list(owner), bounds[:-1], until=bounds[-1]):
                 groups[owner[group.project_key]].append(group)
-            for plan in plans:
-                usage[plan.id] = usage_from_groups(plan, groups[plan.id])
-        return usage
+        return groups
 
     def _write(
         self,

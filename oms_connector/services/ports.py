@@ -297,4 +297,11 @@ class UnitOfWork(Protocol):
 
 
 class Store(Protocol):
-    def unit_of_work(self) -> UnitOfWork: ...
+    def unit_of_work(self, *, read_only: bool = False) -> UnitOfWork:
+        """A unit of work; ``read_only`` for one that only reads.
+
+        A read-only unit of work takes no write lock, so it runs beside a writer (on
+        another thread or process) without waiting for it or holding it up; it reads one
+        consistent snapshot. Nothing may be written through it (PostgreSQL refuses it).
+        """
+        ...

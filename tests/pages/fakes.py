@@ -61,6 +61,6 @@ class ReadOnlyStore:
     work: dict[str, list[LoggedWork]] = field(default_factory=dict)
     opened: int = 0
 
-    def unit_of_work(self) -> ReadOnlyUnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> ReadOnlyUnitOfWork:
         self.opened += 1
         return ReadOnlyUnitOfWork(ReadStatements(self.statements), ReadWorklogs(self.work))

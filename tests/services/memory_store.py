@@ -286,8 +286,9 @@ class MemoryAlerts:
 
 
 class MemoryUnitOfWork:
-    def __init__(self, store: MemoryStore) -> None:
+    def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
         self._store = store
+        self._read_only = read_only
         self._open(copy.deepcopy(store.state))
 
     def _open(self, state: State) -> None:
@@ -312,6 +313,8 @@ class MemoryUnitOfWork:
         self.rollback()
 
     def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self._store.state = copy.deepcopy(self._state)
 
     def rollback(self) -> None:
@@ -322,5 +325,5 @@ class MemoryStore:
     def __init__(self) -> None:
         self.state = State()
 
-    def unit_of_work(self) -> MemoryUnitOfWork:
-        return MemoryUnitOfWork(self)
+    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        return MemoryUnitOfWork(self, read_only=read_only)

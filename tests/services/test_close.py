@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -9,11 +10,11 @@ from oms_connector.domain.lines import LineKind
 from oms_connector.domain.statements import Statement
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.close import CloseService, due_indexes
-from oms_connector.services.ports import EventFacts, Store
+from oms_connector.services.ports import EventFacts, Store, StoreUnavailableError
 from tests.domain.builders import NEW_YORK
 from tests.services.builders import acme_plan, ingest_for, issue, later, worklog
 from tests.services.fakes import FakeClock
-from tests.services.memory_store import MemoryStore
+from tests.services.memory_store import MemoryStore, MemoryUnitOfWork
 
 OMS, URGENT = "10001", "10002"
 
@@ -257,3 +258,37 @@ def test_closing_plans_in_batches_gives_the_same_statements_as_all_at_once(
 def test_a_batch_holds_at_least_one_plan(store: Store, clock: FakeClock) -> None:
     with pytest.raises(ValueError, match="plans per batch must be 1 or more, got 0"):
         CloseService(store, [acme_plan()], 3, clock, plans_per_batch=0)
+
+
+class FailingSecondRead(MemoryStore):
+    """The in-memory store, on which the second read-only unit of work cannot open."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def unit_of_work(self, *, read_only: bool = False) -> MemoryUnitOfWork:
+        if read_only:
+            self.reads += 1
+            if self.reads == 2:
+                raise StoreUnavailableError("the database is unavailable: gone")
+        return super().unit_of_work(read_only=read_only)
+
+
+def test_a_failed_read_of_a_batch_is_the_close_s_error_and_writes_nothing_of_it_or_after(
+    clock: FakeClock,
+) -> None:
+    store = FailingSecondRead()
+    plans = [acme_plan(id=f"plan{n}", jira_projects=(f"P{n}",)) for n in range(3)]
+    with store.unit_of_work() as uow:
+        ingest_for(clock, *plans).apply(uow, EventFacts(issues=(), worklogs=()))
+        uow.commit()
+
+    with pytest.raises(StoreUnavailableError, match="the database is unavailable: gone"):
+        CloseService(store, plans, 3, clock, plans_per_batch=1).close(as_of=date(2026, 3, 3))
+
+    with store.unit_of_work() as uow:
+        numbers = [statement.number for statement in uow.statements.list()]
+    assert numbers == ["plan0-20260131", "plan0-20260228"]
+    assert store.reads == 2  # the third batch was never read
+    assert [t.name for t in threading.enumerate() if t.name.startswith("close-read")] == []

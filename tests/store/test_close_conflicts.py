@@ -113,8 +113,8 @@ class RacedStore:
         self._store = store
         self._rival: Callable[[], object] | None = rival
 
-    def unit_of_work(self) -> _UnitOfWork:
-        return _UnitOfWork(self._store.unit_of_work(), self)
+    def unit_of_work(self, *, read_only: bool = False) -> _UnitOfWork:
+        return _UnitOfWork(self._store.unit_of_work(read_only=read_only), self)
 
     def run_rival(self) -> None:
         rival, self._rival = self._rival, None

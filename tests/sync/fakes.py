@@ -121,7 +121,7 @@ class FakeStore:
         self.state = State()
         self.commits = 0
 
-    def unit_of_work(self) -> FakeUnitOfWork:
+    def unit_of_work(self, *, read_only: bool = False) -> FakeUnitOfWork:
         return FakeUnitOfWork(self)
 
 

@@ -1,7 +1,10 @@
 """Engines for the store's database URL, and the migrations that bring a database up to date.
 
 SQLite: one writer at a time. Every transaction starts with ``BEGIN IMMEDIATE`` so that
-a claim or a close takes the write lock up front instead of failing half-way.
+a claim or a close takes the write lock up front instead of failing half-way; a
+connection marked ``read_only`` begins with a deferred ``BEGIN`` instead, which in WAL
+mode reads a snapshot without blocking the writer. On PostgreSQL a ``read_only``
+connection's transactions are ``READ ONLY``.
 
 PostgreSQL: no ping per checkout (a round trip on every request). A pooled connection
 is recycled after ``POSTGRES_POOL_RECYCLE_SECONDS``, and one the server has closed
@@ -23,13 +26,15 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from psycopg.pq import ConnStatus
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 POSTGRES_POOL_RECYCLE_SECONDS = 1_800
+_SQLITE_READ_ONLY = "oms_sqlite_read_only"
+"""Execution option telling the SQLite ``begin`` listener not to take the write lock."""
 
 
 class DatabaseUrlError(ValueError):
@@ -76,8 +81,22 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    def on_begin(connection: Connection) -> None:
+        read_only = connection.get_execution_options().get(_SQLITE_READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_only(connection: Connection) -> Connection:
+    """``connection``, its transactions from now on read-only.
+
+    SQLite: a deferred ``BEGIN``, so the write lock is not taken; WAL lets the reader
+    and a writer run at once, the reader on the snapshot of its first read. PostgreSQL:
+    ``READ ONLY`` transactions, which refuse writes (reset when the pool takes the
+    connection back).
+    """
+    if connection.dialect.name == "postgresql":
+        return connection.execution_options(postgresql_readonly=True)
+    return connection.execution_options(**{_SQLITE_READ_ONLY: True})
 
 
 def _refuse_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 
 from oms_connector.adapters.sql.alerts import SqlAlertRepository
 from oms_connector.adapters.sql.checkpoints import SqlCheckpointRepository
+from oms_connector.adapters.sql.engine import read_only as read_only_connection
 from oms_connector.adapters.sql.inbox import SqlInboxRepository
 from oms_connector.adapters.sql.issues import SqlIssueRepository
 from oms_connector.adapters.sql.statements import SqlStatementRepository
@@ -20,8 +21,9 @@ from oms_connector.services.ports import StoreUnavailableError
 
 
 class SqlUnitOfWork:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, read_only: bool = False) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._connection: Connection | None = None
 
     def __enter__(self) -> Self:
@@ -29,6 +31,8 @@ class SqlUnitOfWork:
             connection = self._engine.connect()
         except OperationalError as error:
             raise StoreUnavailableError(_reason(error)) from error
+        if self._read_only:
+            connection = read_only_connection(connection)
         self._connection = connection
         self.issues = SqlIssueRepository(connection)
         self.worklogs = SqlWorklogRepository(connection)
@@ -77,8 +81,8 @@ class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def unit_of_work(self) -> SqlUnitOfWork:
-        return SqlUnitOfWork(self.engine)
+    def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine, read_only=read_only)
 
     def add_event(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
         """Store a raw event unless its key is stored, committed; whether it was new.
