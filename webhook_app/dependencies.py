@@ -10,6 +10,7 @@ from typing import Protocol
 from oms_connector import bootstrap
 from oms_connector.config import Settings
 from oms_connector.services.inbox import InboxService
+from oms_connector.services.intake import BatchedIntake
 from oms_connector.services.ports import InboxStatus, Store
 from oms_connector.services.reports import StatementReports
 
@@ -79,11 +80,22 @@ class StoreProbe:
 
 
 def build_services(settings: Settings) -> AppServices:
-    """The app's dependencies on the configured database."""
-    store, close = bootstrap.open_store(settings)
+    """The app's dependencies on the configured database.
+
+    Received events go through a ``BatchedIntake``: the request threads of a process
+    write concurrent deliveries with one statement (group commit). ``close`` refuses
+    new deliveries, waits for those being written, then releases the database.
+    """
+    store, close_store = bootstrap.open_store(settings)
     clock = bootstrap.system_clock()
+    intake = BatchedIntake(store)
+
+    def close() -> None:
+        intake.close()
+        close_store()
+
     return AppServices(
-        inbox=InboxService(store, clock, intake=store),
+        inbox=InboxService(store, clock, intake=intake),
         probe=StoreProbe(store),
         now=clock.now,
         close=close,

@@ -6,7 +6,7 @@ Jira is a small fake of the gateway port that answers from dictionaries.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +26,7 @@ from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.events import JiraEvents
 from oms_connector.services.inbox import InboxProcessor, InboxService
 from oms_connector.services.ingest import Ingest
+from oms_connector.services.intake import BatchedIntake
 from webhook_app import create_app
 from webhook_app.dependencies import AppServices, StoreProbe
 from webhook_app.signature import sign
@@ -122,15 +123,18 @@ def jira() -> FakeJira:
 
 
 @pytest.fixture
-def app(settings: Settings, sql_store: SqlStore, clock: FixedClock) -> Flask:
+def app(settings: Settings, sql_store: SqlStore, clock: FixedClock) -> Iterator[Flask]:
+    intake = BatchedIntake(sql_store)
     services = AppServices(
-        inbox=InboxService(sql_store, clock, intake=sql_store),
+        inbox=InboxService(sql_store, clock, intake=intake),
         probe=StoreProbe(sql_store),
         now=clock.now,
+        close=intake.close,
     )
     app = create_app(settings, services)
     app.config["TESTING"] = True
-    return app
+    yield app
+    intake.close()
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -17,6 +18,7 @@ from oms_connector.adapters.sql.issues import SqlIssueRepository
 from oms_connector.adapters.sql.statements import SqlStatementRepository
 from oms_connector.adapters.sql.worklogs import SqlWorklogRepository
 from oms_connector.adapters.sql.writebacks import SqlWritebackRepository
+from oms_connector.services.intake import ReceivedEvent
 from oms_connector.services.ports import StoreUnavailableError
 
 
@@ -85,36 +87,39 @@ class SqlStore:
         return SqlUnitOfWork(self.engine, read_only=read_only)
 
     def add_event(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
-        """Store a raw event unless its key is stored, committed; whether it was new.
+        """Store a raw event unless its key is stored, committed; whether it was new."""
+        return dedup_key in self.add_events([ReceivedEvent(dedup_key, event, body, received_at)])
+
+    def add_events(self, events: Sequence[ReceivedEvent]) -> set[str]:
+        """Store each event whose key is not stored, all committed or none; their keys.
 
         On PostgreSQL the insert runs alone in autocommit: one round trip, one statement
         that is its own transaction, durable once the server answers. A connection the
         server dropped after it was pooled fails that statement; it is retried once on a
         fresh connection, which stores nothing twice: the insert does nothing for a key
-        already stored, even when the lost answer was that of a commit. SQLite takes a
-        unit of work (``BEGIN IMMEDIATE``, then the insert, then the commit).
+        already stored, even when the lost answer was that of a commit (those events come
+        back as repeats). SQLite takes a unit of work (``BEGIN IMMEDIATE``, the insert,
+        the commit).
         """
         if self.engine.dialect.name != "postgresql":
             with self.unit_of_work() as uow:
-                new = uow.inbox.add(dedup_key, event, body, received_at)
+                added = uow.inbox.add_many(events)
                 uow.commit()
-            return new
+            return added
         try:
-            return self._add_autocommitted(dedup_key, event, body, received_at)
+            return self._add_autocommitted(events)
         except OperationalError as error:
             if not error.connection_invalidated:
                 raise StoreUnavailableError(_reason(error)) from error
         try:
-            return self._add_autocommitted(dedup_key, event, body, received_at)
+            return self._add_autocommitted(events)
         except OperationalError as error:
             raise StoreUnavailableError(_reason(error)) from error
 
-    def _add_autocommitted(
-        self, dedup_key: str, event: str, body: bytes, received_at: datetime
-    ) -> bool:
+    def _add_autocommitted(self, events: Sequence[ReceivedEvent]) -> set[str]:
         with self.engine.connect() as connection:
             alone = connection.execution_options(isolation_level="AUTOCOMMIT")
-            return SqlInboxRepository(alone).add(dedup_key, event, body, received_at)
+            return SqlInboxRepository(alone).add_many(events)
 
     def close(self) -> None:
         self.engine.dispose()
