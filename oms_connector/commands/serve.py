@@ -24,6 +24,7 @@ from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_comman
 from oms_connector.commands.sync import stop_on_signals, worker_steps
 from oms_connector.config import Settings
 from oms_connector.services.inbox import InboxService, Progress
+from oms_connector.services.intake import BatchedIntake
 from oms_connector.services.ports import InboxStatus
 from oms_connector.services.reports import StatementReports
 from webhook_app import create_app
@@ -128,7 +129,9 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         stack.callback(gateway.close)
         clock = bootstrap.system_clock()
         probe = StoreProbe(store)
-        inbox = WakingInbox(InboxService(store, clock), wake)
+        intake = BatchedIntake(store)  # concurrent deliveries share one commit
+        stack.callback(intake.close)
+        inbox = WakingInbox(InboxService(store, clock, intake=intake), wake)
         reports = StatementReports(store, settings.domain_plans(), clock)
         app = create_app(
             settings, AppServices(inbox=inbox, probe=probe, now=clock.now, reports=reports)
