@@ -141,9 +141,13 @@ def run_close(args: argparse.Namespace, settings: Settings) -> int:
         report = bootstrap.close_service(settings, store, clock).close(as_of=args.as_of)
     for number in report.written:
         print(f"written {number}")
+    for number in report.skipped:
+        print(f"skipped {number} (after the term, nothing to bill)")
     noun = "statement" if len(report.written) == 1 else "statements"
     print(f"{len(report.written)} {noun} written")
-    return EXIT_OK
+    for refusal in report.refused:
+        print(refusal, file=sys.stderr)
+    return EXIT_FAILURE if report.refused else EXIT_OK
 
 
 # --- statements ------------------------------------------------------------------------

@@ -46,8 +46,24 @@ def _whole_seconds(value: Decimal) -> Decimal:
     return value
 
 
-Money = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(ge=0)]
-"""A rate: exact, finite, not negative."""
+def _at_most_places(places: int) -> AfterValidator:
+    """Refuse more decimal places than the store keeps; ``35.000`` is 35.00 and passes."""
+
+    def check(value: Decimal) -> Decimal:
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -places:
+            raise PydanticCustomError(
+                "decimal_places",
+                "{value} has more than {places} decimal places",
+                {"value": str(value), "places": places},
+            )
+        return value
+
+    return AfterValidator(check)
+
+
+Money = Annotated[Decimal, BeforeValidator(_exact_decimal), Field(ge=0), _at_most_places(2)]
+"""A rate: exact, finite, not negative, in whole cents."""
 
 Hours = Annotated[
     Decimal,
@@ -55,7 +71,8 @@ Hours = Annotated[
     AfterValidator(_whole_seconds),
     Field(ge=0),
 ]
-"""Hours that are a whole number of seconds."""
+"""Hours that are a whole number of seconds: a multiple of 1/400 h (9 s), so at most 4
+decimal places, which the store keeps exactly (rounding increments are such hours)."""
 
 
 def _known_timezone(name: str) -> str:

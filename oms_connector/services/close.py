@@ -6,6 +6,15 @@ and each statement is built from the lines already billed, so changes to a close
 period come out as adjustments on the next statement. The store refuses a second
 copy of a statement (unique constraints), so concurrent closers write each once.
 
+A statement after the term with nothing on it is not written but settled as skipped
+(also once), so it is never built later with its old billing date: a correction that
+comes afterwards lands on the next statement due.
+
+Each statement records the plan terms it was computed with. A plan whose terms
+differ from those on its latest statement is refused, with a line naming each
+change: recomputing closed periods with other terms would re-price them. The other
+plans still close.
+
 A close reads in bulk, a batch of plans at a time: the usage and the lines billed of
 every plan in the batch, in a few queries. Then it writes the batch's statements, one
 transaction each, on one connection. The next batch is read meanwhile, on a thread of
@@ -15,6 +24,7 @@ database, which lets go of the GIL, so reading and writing share two cores.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -23,12 +33,20 @@ from datetime import date, datetime
 from itertools import islice
 
 from oms_connector.domain.lines import Line
-from oms_connector.domain.periods import close_instant, local_midnight
+from oms_connector.domain.periods import billing_date, close_instant, local_midnight
 from oms_connector.domain.plans import Plan
-from oms_connector.domain.statements import build_statement
+from oms_connector.domain.statements import build_statement, statement_number
+from oms_connector.domain.terms import (
+    PlanTerms,
+    RecordedTermsError,
+    changed_terms_message,
+    differences,
+)
 from oms_connector.domain.usage import PeriodUsage
 from oms_connector.domain.work_groups import WorkGroup, period_bounds, usage_from_groups
-from oms_connector.services.ports import Clock, Store, UnitOfWork
+from oms_connector.services.ports import Clock, RecordedTerms, Store, UnitOfWork
+
+LOG = logging.getLogger(__name__)
 
 PLANS_PER_BATCH = 200
 """Plans read together: two batches' usage and billed lines (the one written, the one
@@ -43,7 +61,11 @@ class CloseReport:
     written: list[str] = field(default_factory=list)
     """Numbers of the statements this run wrote."""
     already_written: list[str] = field(default_factory=list)
-    """Due statements found written (earlier, or by a concurrent closer)."""
+    """Due statements found settled (earlier, or by a concurrent closer)."""
+    skipped: list[str] = field(default_factory=list)
+    """Numbers of the statements after the term this run settled with nothing on them."""
+    refused: list[str] = field(default_factory=list)
+    """One line per plan not closed because its terms changed since it was billed."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,8 @@ class BatchReads:
     """Per plan, the work of the periods its statements bill."""
     billed: dict[str, list[Line]]
     """Per plan, the lines billed when the batch was read."""
+    terms: dict[str, RecordedTerms]
+    """Per plan, the terms recorded on its latest statement that has them."""
 
 
 def due_indexes(plan: Plan, now: datetime, grace_days: int) -> Iterator[int]:
@@ -107,6 +131,11 @@ class CloseService:
                 for batch, reads in self._read_ahead(reader, batches):
                     # Usage is built here, not in the reader: the reads are the longer half.
                     for plan, missing in batch:
+                        refusal = _refusal(plan, reads.terms.get(plan.id))
+                        if refusal is not None:
+                            LOG.error("%s", refusal)
+                            report.refused.append(refusal)
+                            continue
                         self._write(
                             uow,
                             plan,
@@ -139,9 +168,11 @@ class CloseService:
             # Statement 0 bills no usage; statement k bills the periods before k, so the
             # last statement due needs the usage of the periods before it, no more.
             wanted = [(plan, missing[-1]) for plan, missing in batch if missing[-1]]
+            plan_ids = [plan.id for plan, _ in batch]
             return BatchReads(
                 groups=self._work_groups(uow, wanted),
-                billed=uow.statements.billed_lines_by_plan([plan.id for plan, _ in batch]),
+                billed=uow.statements.billed_lines_by_plan(plan_ids),
+                terms=uow.statements.latest_terms(plan_ids),
             )
 
     def _work_groups(
@@ -179,13 +210,22 @@ class CloseService:
         append-only, so it stays exact as long as this run is the only writer: the lines
         of each statement written here are added to it. A statement found written means
         a concurrent closer got there first; what is billed is then read again, inside
-        the transaction that writes the next statement.
+        the transaction that writes the next statement. An empty statement after the term
+        is settled as skipped instead of written.
         """
+        terms = PlanTerms.of(plan)
         for index in missing:
             statement = build_statement(plan, index, usage, billed)
             if statement is None:
+                if not self._skip(uow, plan, index, report):
+                    billed = uow.statements.billed_lines(plan.id)
                 continue
-            if uow.statements.add(statement, self._clock.now()):
+            # Only a statement after the term can have been skipped, by a concurrent closer.
+            if _skippable(plan, index) and uow.statements.is_skipped(plan.id, index):
+                uow.rollback()
+                report.already_written.append(statement.number)
+                continue
+            if uow.statements.add(statement, self._clock.now(), terms=terms):
                 uow.commit()
                 report.written.append(statement.number)
                 billed = [*billed, *statement.lines]
@@ -193,3 +233,34 @@ class CloseService:
                 uow.rollback()
                 report.already_written.append(statement.number)
                 billed = uow.statements.billed_lines(plan.id)
+
+    def _skip(self, uow: UnitOfWork, plan: Plan, index: int, report: CloseReport) -> bool:
+        """Settle an empty statement after the term; False if a concurrent closer settled it."""
+        number = statement_number(plan, index)
+        when = billing_date(plan, index)
+        if uow.statements.skip(plan.id, index, when, self._clock.now()):
+            uow.commit()
+            report.skipped.append(number)
+            return True
+        uow.rollback()
+        report.already_written.append(number)
+        return False
+
+
+def _skippable(plan: Plan, index: int) -> bool:
+    """Whether statement ``index`` is after the final statement of a term that ends."""
+    return not plan.auto_renew and index > plan.term_months
+
+
+def _refusal(plan: Plan, recorded: RecordedTerms | None) -> str | None:
+    """Why the plan may not close: its terms differ from those it was billed with."""
+    if recorded is None:
+        return None
+    try:
+        old = PlanTerms.from_json(recorded.terms)
+    except RecordedTermsError as error:
+        return f"plan {plan.id}: {error} on {recorded.number}; the plan is not closed"
+    changes = differences(old, PlanTerms.of(plan))
+    if not changes:
+        return None
+    return changed_terms_message(plan.id, recorded.number, changes)

@@ -45,7 +45,8 @@ class IssueFact:
 class StoredIssue:
     """An issue as stored: its snapshot and the classification decided for it.
 
-    ``work_type`` is ``None`` only for issues kept without a plan (never written by ingest).
+    ``work_type`` is ``None`` for an issue that left the mapped projects (ingest stores it
+    with its new project so that its work stops counting) or one kept without a plan.
     """
 
     snapshot: IssueSnapshot
@@ -116,6 +117,10 @@ class IssueRepository(Protocol):
         ...
 
     def get(self, issue_id: str) -> StoredIssue | None: ...
+
+    def live_ids(self, project_keys: Sequence[str]) -> list[str]:
+        """The ids of the stored, not deleted, classified issues of these projects, sorted."""
+        ...
 
 
 class WorklogRepository(Protocol):

@@ -10,33 +10,46 @@ from typing import Self
 from oms_connector.adapters.sql.store import SqlStore, SqlUnitOfWork
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
+from oms_connector.domain.terms import PlanTerms
 from oms_connector.services.close import CloseService
 from oms_connector.services.ports import (
     AlertRepository,
     CheckpointRepository,
     InboxRepository,
     IssueRepository,
+    RecordedTerms,
     StatementRepository,
     WorklogRepository,
     WritebackRepository,
 )
-from tests.services.builders import acme_plan
+from tests.services.builders import acme_plan, later, worklog
 from tests.services.fakes import FakeClock
-from tests.services.test_close import ACME_WORK, load, statements, summary
+from tests.services.test_close import ACME_WORK, OMS, load, ny, statements, summary
 
 NOW = datetime.fromisoformat("2026-04-03T12:00:00+00:00")
 
 
 class _Statements:
-    """A unit of work's statement repository; the race's rival runs before the first add."""
+    """A unit of work's statement repository; the race's rival runs before the first write."""
 
     def __init__(self, inner: StatementRepository, race: RacedStore) -> None:
         self._inner = inner
         self._race = race
 
-    def add(self, statement: Statement, created_at: datetime) -> bool:
+    def add(self, statement: Statement, created_at: datetime, *, terms: PlanTerms) -> bool:
         self._race.run_rival()
-        return self._inner.add(statement, created_at)
+        return self._inner.add(statement, created_at, terms=terms)
+
+    def skip(self, plan_id: str, index: int, billing_date: date, skipped_at: datetime) -> bool:
+        self._race.run_rival()
+        return self._inner.skip(plan_id, index, billing_date, skipped_at)
+
+    def is_skipped(self, plan_id: str, index: int) -> bool:
+        self._race.run_rival()
+        return self._inner.is_skipped(plan_id, index)
+
+    def latest_terms(self, plan_ids: Sequence[str]) -> dict[str, RecordedTerms]:
+        return self._inner.latest_terms(plan_ids)
 
     def written_indexes(self, plan_id: str) -> set[int]:
         return self._inner.written_indexes(plan_id)
@@ -107,7 +120,7 @@ class _UnitOfWork:
 
 
 class RacedStore:
-    """The SQL store, on which ``rival`` runs once, just before the first statement is added."""
+    """The SQL store, on which ``rival`` runs once, just before the first statement is settled."""
 
     def __init__(self, store: SqlStore, rival: Callable[[], object]) -> None:
         self._store = store
@@ -145,3 +158,58 @@ def test_a_statement_written_meanwhile_is_reported_and_the_next_is_built_on_it(
         ("expired", 1, "0.00", "0.00", None),
     ]
     assert sorted(written) == ["acme-20260131", "acme-20260228", "acme-20260331"]
+
+
+AFTER_TERM = datetime.fromisoformat("2026-06-10T12:00:00+00:00")
+
+
+def _late_work(store: SqlStore, clock: FakeClock) -> None:
+    """2 h of OMS work in period 3, after the term: acme-20260531 bills it as priority."""
+    late = worklog("p3-oms", issue_id=OMS, started=ny(2026, 5, 10), hours=2, updated=later(5))
+    load(store, clock, late)
+
+
+def test_a_statement_skipped_meanwhile_is_not_written_over(sql_store: SqlStore) -> None:
+    clock = FakeClock(AFTER_TERM)
+    load(sql_store, clock, *ACME_WORK)
+    plans = [acme_plan()]
+    CloseService(sql_store, plans, 3, clock).close(as_of=date(2026, 5, 3))
+    # This run reads period 3 empty and skips acme-20260531; a rival that read the late
+    # work first writes it.
+    rival = CloseService(sql_store, plans, 3, clock)
+
+    def rival_writes() -> None:
+        _late_work(sql_store, clock)
+        rival.close(as_of=date(2026, 6, 3))
+
+    report = CloseService(RacedStore(sql_store, rival_writes), plans, 3, clock).close(
+        as_of=date(2026, 6, 3)
+    )
+
+    assert (report.skipped, report.already_written) == ([], ["acme-20260531"])
+    with sql_store.unit_of_work() as uow:
+        assert not uow.statements.is_skipped("acme", 4)
+    assert summary(statements(sql_store)["acme-20260531"]) == [
+        ("priority", 3, "2.00", "125.00", None)
+    ]
+
+
+def test_a_statement_found_skipped_meanwhile_is_not_written(sql_store: SqlStore) -> None:
+    clock = FakeClock(AFTER_TERM)
+    load(sql_store, clock, *ACME_WORK)
+    plans = [acme_plan()]
+    CloseService(sql_store, plans, 3, clock).close(as_of=date(2026, 5, 3))
+    _late_work(sql_store, clock)
+
+    def rival_skips() -> None:
+        # A rival that read period 3 before the late work came skipped acme-20260531.
+        with sql_store.unit_of_work() as uow:
+            assert uow.statements.skip("acme", 4, date(2026, 5, 31), clock.now())
+            uow.commit()
+
+    raced = RacedStore(sql_store, rival_skips)
+    # The rival runs after this run's reads, before it writes.
+    report = CloseService(raced, plans, 3, clock).close(as_of=date(2026, 6, 3))
+
+    assert (report.written, report.already_written) == ([], ["acme-20260531"])
+    assert "acme-20260531" not in statements(sql_store)

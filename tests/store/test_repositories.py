@@ -11,11 +11,14 @@ from sqlalchemy.exc import StatementError
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.domain.lines import Line, LineKind
 from oms_connector.domain.statements import Statement
+from oms_connector.domain.terms import PlanTerms
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.ports import InboxStatus
 from tests.conftest import migrated_store
+from tests.domain.builders import acme
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+TERMS = PlanTerms.of(acme())
 
 STATEMENT = Statement(
     number="acme-20260331",
@@ -54,7 +57,7 @@ STATEMENT = Statement(
 
 def test_a_statement_reads_back_exactly_as_written(sql_store: SqlStore) -> None:
     with sql_store.unit_of_work() as uow:
-        assert uow.statements.add(STATEMENT, NOW)
+        assert uow.statements.add(STATEMENT, NOW, terms=TERMS)
         uow.commit()
     with sql_store.unit_of_work() as uow:
         [stored] = uow.statements.list("acme")
@@ -81,7 +84,7 @@ def test_the_ids_of_a_line_read_back_exactly_whatever_their_characters(
     line = replace(STATEMENT.lines[0], issue_keys=issue_keys, worklog_ids=worklog_ids)
     statement = replace(STATEMENT, lines=(line,))
     with sql_store.unit_of_work() as uow:
-        assert uow.statements.add(statement, NOW)
+        assert uow.statements.add(statement, NOW, terms=TERMS)
         uow.commit()
     with sql_store.unit_of_work() as uow:
         [stored] = uow.statements.billed_lines("acme")
@@ -95,7 +98,7 @@ def test_billed_lines_are_read_for_several_plans_at_once_in_statement_order(
     other = replace(STATEMENT, number="beta-20260331", plan_id="beta", lines=STATEMENT.lines[1:])
     with sql_store.unit_of_work() as uow:
         for statement in (STATEMENT, other, earlier):
-            assert uow.statements.add(statement, NOW)
+            assert uow.statements.add(statement, NOW, terms=TERMS)
         uow.commit()
     with sql_store.unit_of_work() as uow:
         billed = uow.statements.billed_lines_by_plan(["acme", "beta", "gamma"])
@@ -110,10 +113,10 @@ def test_billed_lines_are_read_for_several_plans_at_once_in_statement_order(
 
 def test_a_statement_is_written_once_and_the_transaction_stays_usable(sql_store: SqlStore) -> None:
     with sql_store.unit_of_work() as uow:
-        assert uow.statements.add(STATEMENT, NOW)
+        assert uow.statements.add(STATEMENT, NOW, terms=TERMS)
         uow.commit()
     with sql_store.unit_of_work() as uow:
-        assert not uow.statements.add(STATEMENT, NOW)
+        assert not uow.statements.add(STATEMENT, NOW, terms=TERMS)
         uow.checkpoints.set("worklogs", "2026-03-01T00:00:00Z", NOW)
         uow.commit()
     with sql_store.unit_of_work() as uow:

@@ -114,8 +114,21 @@ statements = Table(
     Column("currency", String(3), nullable=False),
     Column("total", ExactDecimal, nullable=False),
     Column("created_at", UtcInstant, nullable=False),
+    # The plan's billing terms the statement was computed with (canonical JSON text,
+    # see ``domain.terms``); null on statements written before terms were recorded.
+    Column("terms", Text, nullable=True),
     UniqueConstraint("plan_id", "billing_date"),
     UniqueConstraint("plan_id", "period_index"),
+)
+
+# Statements after a term that had nothing on them: settled, so never built again.
+skipped_statements = Table(
+    "skipped_statements",
+    metadata,
+    Column("plan_id", String(100), primary_key=True),
+    Column("period_index", Integer, primary_key=True),
+    Column("billing_date", Date, nullable=False),
+    Column("skipped_at", UtcInstant, nullable=False),
 )
 
 billing_lines = Table(

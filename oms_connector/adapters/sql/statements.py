@@ -5,16 +5,32 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ColumnElement, Connection, Row, Text, bindparam, cast, insert, select
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Connection,
+    Row,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    exists,
+    func,
+    insert,
+    select,
+    union,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 
-from oms_connector.adapters.sql.schema import billing_lines, statements
+from oms_connector.adapters.sql.schema import billing_lines, skipped_statements, statements
 from oms_connector.domain.lines import Line, LineKind
 from oms_connector.domain.statements import Statement
+from oms_connector.domain.terms import PlanTerms
+from oms_connector.services.ports import RecordedTerms
 
 # Built once: the close runs these for every statement it writes.
 # A statement that exists already (any of its unique constraints) inserts no row
@@ -54,13 +70,45 @@ _BILLED_LINES_OF_PLAN = _BILLED_LINES.where(statements.c.plan_id == bindparam("p
 _BILLED_LINES_OF_PLANS = _BILLED_LINES.where(
     statements.c.plan_id.in_(bindparam("plan_ids", expanding=True))
 )
+_INSERT_SKIPPED = {
+    "sqlite": sqlite.insert(skipped_statements)
+    .on_conflict_do_nothing()
+    .returning(skipped_statements.c.plan_id),
+    "postgresql": postgresql.insert(skipped_statements)
+    .on_conflict_do_nothing()
+    .returning(skipped_statements.c.plan_id),
+}
+_SETTLED = union(
+    select(statements.c.plan_id, statements.c.period_index),
+    select(skipped_statements.c.plan_id, skipped_statements.c.period_index),
+)
+
+
+# Per plan, its latest statement with recorded terms: one read for a batch of plans,
+# through the unique (plan_id, period_index) index.
+_LATEST = (
+    select(statements.c.plan_id, func.max(statements.c.period_index).label("period_index"))
+    .where(
+        statements.c.plan_id.in_(bindparam("plan_ids", expanding=True)),
+        statements.c.terms.is_not(None),
+    )
+    .group_by(statements.c.plan_id)
+    .subquery()
+)
+_LATEST_TERMS = select(statements.c.plan_id, statements.c.number, statements.c.terms).join(
+    _LATEST,
+    and_(
+        statements.c.plan_id == _LATEST.c.plan_id,
+        statements.c.period_index == _LATEST.c.period_index,
+    ),
+)
 
 
 class SqlStatementRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def add(self, statement: Statement, created_at: datetime) -> bool:
+    def add(self, statement: Statement, created_at: datetime, *, terms: PlanTerms) -> bool:
         header = {
             "number": statement.number,
             "plan_id": statement.plan_id,
@@ -70,6 +118,7 @@ class SqlStatementRepository:
             "currency": statement.currency,
             "total": statement.total,
             "created_at": created_at,
+            "terms": terms.to_json(),
         }
         lines = [
             _line_row(statement.number, position, line)
@@ -95,11 +144,38 @@ class SqlStatementRepository:
         return set(self._connection.execute(query).scalars())
 
     def written_by_plan(self) -> dict[str, set[int]]:
-        query = select(statements.c.plan_id, statements.c.period_index)
+        """Settled indexes: statements written and statements skipped."""
         written: dict[str, set[int]] = defaultdict(set)
-        for plan_id, index in self._connection.execute(query):
+        for plan_id, index in self._connection.execute(_SETTLED):
             written[plan_id].add(index)
         return dict(written)
+
+    def skip(self, plan_id: str, index: int, billing_date: date, skipped_at: datetime) -> bool:
+        written = exists().where(
+            statements.c.plan_id == plan_id, statements.c.period_index == index
+        )
+        if self._connection.execute(select(written)).scalar():
+            return False
+        row = {
+            "plan_id": plan_id,
+            "period_index": index,
+            "billing_date": billing_date,
+            "skipped_at": skipped_at,
+        }
+        insert_skipped = _INSERT_SKIPPED[self._connection.dialect.name]
+        return self._connection.execute(insert_skipped, row).first() is not None
+
+    def is_skipped(self, plan_id: str, index: int) -> bool:
+        found = exists().where(
+            skipped_statements.c.plan_id == plan_id, skipped_statements.c.period_index == index
+        )
+        return bool(self._connection.execute(select(found)).scalar())
+
+    def latest_terms(self, plan_ids: Sequence[str]) -> dict[str, RecordedTerms]:
+        if not plan_ids:
+            return {}
+        rows = self._connection.execute(_LATEST_TERMS, {"plan_ids": list(plan_ids)})
+        return {row.plan_id: RecordedTerms(row.number, row.terms) for row in rows}
 
     def billed_lines(self, plan_id: str) -> list[Line]:
         rows = self._connection.execute(_BILLED_LINES_OF_PLAN, {"plan_id": plan_id})
