@@ -16,6 +16,7 @@ from typing import Protocol, Self
 from oms_connector.domain.classification import IssueSnapshot, WorkType
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
+from oms_connector.domain.terms import PlanTerms
 from oms_connector.domain.usage import LoggedWork
 from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog
@@ -194,15 +195,40 @@ class CheckpointRepository(Protocol):
     def set(self, name: str, checkpoint: str, now: datetime) -> None: ...
 
 
+@dataclass(frozen=True)
+class RecordedTerms:
+    """The plan terms recorded on a plan's latest statement that has them."""
+
+    number: str
+    terms: str
+    """Canonical JSON text (``PlanTerms.to_json``)."""
+
+
 class StatementRepository(Protocol):
-    def add(self, statement: Statement, created_at: datetime) -> bool:
-        """Write a statement and its lines; False (and nothing written) if it exists already."""
+    def add(self, statement: Statement, created_at: datetime, *, terms: PlanTerms) -> bool:
+        """Write a statement, its lines and the plan terms it was computed with.
+
+        False (and nothing written) if it exists already.
+        """
         ...
+
+    def skip(self, plan_id: str, index: int, billing_date: date, skipped_at: datetime) -> bool:
+        """Settle a statement that had nothing on it, so that it is never built again.
+
+        False (and nothing recorded) if it is settled already, written or skipped.
+        """
+        ...
+
+    def is_skipped(self, plan_id: str, index: int) -> bool: ...
 
     def written_indexes(self, plan_id: str) -> set[int]: ...
 
     def written_by_plan(self) -> dict[str, set[int]]:
-        """The indexes of the statements written, for every plan that has any."""
+        """The indexes of the statements settled (written or skipped), for every plan with any."""
+        ...
+
+    def latest_terms(self, plan_ids: Sequence[str]) -> dict[str, RecordedTerms]:
+        """Per plan, the terms recorded on its latest statement that has them, in one read."""
         ...
 
     def billed_lines(self, plan_id: str) -> list[Line]:

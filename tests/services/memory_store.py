@@ -11,13 +11,14 @@ import hashlib
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
 from oms_connector.domain.classification import WorkType
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
+from oms_connector.domain.terms import PlanTerms
 from oms_connector.domain.usage import LoggedWork
 from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog, supersedes
@@ -25,6 +26,7 @@ from oms_connector.services.ports import (
     FiredAlert,
     InboxEvent,
     InboxStatus,
+    RecordedTerms,
     StoredIssue,
     Writeback,
 )
@@ -45,6 +47,8 @@ class State:
     inbox: dict[int, _InboxRow] = field(default_factory=dict)
     checkpoints: dict[str, str] = field(default_factory=dict)
     statements: dict[str, Statement] = field(default_factory=dict)
+    terms: dict[str, str] = field(default_factory=dict)
+    skipped: set[tuple[str, int]] = field(default_factory=set)
     writebacks: list[Writeback] = field(default_factory=list)
     alerts: list[FiredAlert] = field(default_factory=list)
 
@@ -219,13 +223,31 @@ class MemoryStatements:
     def __init__(self, state: State) -> None:
         self._state = state
 
-    def add(self, statement: Statement, created_at: datetime) -> bool:
+    def add(self, statement: Statement, created_at: datetime, *, terms: PlanTerms) -> bool:
         if statement.number in self._state.statements or statement.index in self.written_indexes(
             statement.plan_id
         ):
             return False
         self._state.statements[statement.number] = statement
+        self._state.terms[statement.number] = terms.to_json()
         return True
+
+    def skip(self, plan_id: str, index: int, billing_date: date, skipped_at: datetime) -> bool:
+        if index in self.written_by_plan().get(plan_id, set()):
+            return False
+        self._state.skipped.add((plan_id, index))
+        return True
+
+    def is_skipped(self, plan_id: str, index: int) -> bool:
+        return (plan_id, index) in self._state.skipped
+
+    def latest_terms(self, plan_ids: Sequence[str]) -> dict[str, RecordedTerms]:
+        latest: dict[str, RecordedTerms] = {}
+        for statement in self.list():
+            if statement.plan_id in plan_ids and statement.number in self._state.terms:
+                terms = self._state.terms[statement.number]
+                latest[statement.plan_id] = RecordedTerms(statement.number, terms)
+        return latest
 
     def written_indexes(self, plan_id: str) -> set[int]:
         return {s.index for s in self._state.statements.values() if s.plan_id == plan_id}
@@ -234,6 +256,8 @@ class MemoryStatements:
         written: dict[str, set[int]] = {}
         for statement in self._state.statements.values():
             written.setdefault(statement.plan_id, set()).add(statement.index)
+        for plan_id, index in self._state.skipped:
+            written.setdefault(plan_id, set()).add(index)
         return written
 
     def billed_lines(self, plan_id: str) -> list[Line]:
