@@ -20,10 +20,15 @@ from oms_connector.adapters.jira_gateway import (
 )
 from oms_connector.adapters.jira_payloads import IssueFieldIds
 from oms_connector.adapters.notifier import HttpNotifier
-from oms_connector.adapters.sql.engine import create_store_engine, is_current, upgrade
+from oms_connector.adapters.sql.engine import (
+    DatabaseUrlError,
+    create_store_engine,
+    is_current,
+    upgrade,
+)
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.adapters.webhook_payloads import WebhookBodies
-from oms_connector.config import Settings
+from oms_connector.config import ConfigError, Settings
 from oms_connector.domain.periods import local_midnight
 from oms_connector.services.alerts import AlertOptions, AlertService
 from oms_connector.services.balance import BalanceService
@@ -53,7 +58,7 @@ def system_clock() -> Clock:
 
 def upgrade_database(settings: Settings) -> None:
     """Apply every migration to the configured database."""
-    engine = create_store_engine(settings.database.url)
+    engine = _engine(settings)
     try:
         upgrade(engine)
     finally:
@@ -67,7 +72,7 @@ def open_store(settings: Settings) -> tuple[SqlStore, Callable[[], None]]:
     a PostgreSQL database shared by several workers is migrated on purpose, with
     ``oms-connector db upgrade``, and refused until it is.
     """
-    engine = create_store_engine(settings.database.url)
+    engine = _engine(settings)
     try:
         _bring_up_to_date(engine)
     except BaseException:
@@ -75,6 +80,14 @@ def open_store(settings: Settings) -> tuple[SqlStore, Callable[[], None]]:
         raise
     store = SqlStore(engine)
     return store, store.close
+
+
+def _engine(settings: Settings) -> Engine:
+    """The configured database's engine; a URL it cannot use is a configuration error."""
+    try:
+        return create_store_engine(settings.database.url)
+    except DatabaseUrlError as error:
+        raise ConfigError([str(error)]) from None
 
 
 def _bring_up_to_date(engine: Engine) -> None:
@@ -214,4 +227,5 @@ def sync_service(
         projects,
         start=start,
         overlap=timedelta(seconds=settings.sync.overlap_seconds),
+        reconcile_every=settings.sync.reconcile_every_passes,
     )

@@ -1,10 +1,11 @@
 """``sync`` and ``worker``: read Jira's changes into the store, on demand or in a loop.
 
-``sync --once [--since DATE]`` runs one pass (a backfill from DATE when given) and
-prints what it stored; on a terminal, a progress bar on stderr follows each stage
-from its starting time to now. ``worker`` repeats, every ``worker.interval_seconds``:
-sync, process the inbox, close due periods; SIGTERM or SIGINT stops it once the step
-under way has finished.
+``sync --once [--since DATE] [--reconcile]`` runs one pass (a backfill from DATE when
+given; ``--reconcile`` also reads every stored live issue back from Jira, to catch
+issues moved out of the mapped projects) and prints what it stored; on a terminal, a
+progress bar on stderr follows each stage from its starting time to now. ``worker``
+repeats, every ``worker.interval_seconds``: sync, process the inbox, close due periods;
+SIGTERM or SIGINT stops it once the step under way has finished.
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def register(subparsers: Subparsers) -> None:
         metavar="DATE",
         help="read everything changed since this day (defaults.timezone midnight): a backfill",
     )
+    sync.add_argument(
+        "--reconcile",
+        action="store_true",
+        help="also read every stored live issue back from Jira (catches moves out of the plans)",
+    )
     add_command(
         subparsers,
         "worker",
@@ -79,7 +85,7 @@ def run_sync(args: argparse.Namespace, settings: Settings) -> int:
         with _connected(settings) as (gateway, store, clock):
             sync = bootstrap.sync_service(settings, gateway, store, clock)
             bar = ProgressBar(sys.stderr, clock, {s: since or sync.checkpoint(s) for s in Stage})
-            report = sync.run_once(since=since, progress=bar.update)
+            report = sync.run_once(since=since, progress=bar.update, reconcile=args.reconcile)
             bar.finish()
     except JiraError as error:
         print(f"sync stopped: {error}", file=sys.stderr)
@@ -95,6 +101,17 @@ def summary(report: SyncReport) -> str:
         f" ({report.issues_fetched_for_worklogs:,} issues fetched for them)",
         f"deletions: {report.deletions_read:,} read, {report.deletions_stored:,} stored",
     ]
+    if report.worklogs_not_returned:
+        lines.append(
+            f"not returned by worklog/list: {report.worklogs_not_returned:,} worklogs"
+            " (deleted since, or not visible to the connector's account; left as stored)"
+        )
+    if report.reconciled:
+        lines.append(
+            f"reconciled: {report.issues_reconciled:,} stored issues read back,"
+            f" {report.issues_reconciled_stored:,} changed and stored,"
+            f" {report.issues_not_returned:,} not returned (left as stored)"
+        )
     for stage, reached in report.checkpoints.items():
         lines.append(f"checkpoint {stage.value}: {reached.isoformat(timespec='seconds')}")
     return "\n".join(lines)

@@ -247,6 +247,9 @@ class WorkerSettings(Section):
 
 class SyncSettings(Section):
     overlap_seconds: int = Field(default=120, ge=60)
+    reconcile_every_passes: int = Field(default=60, ge=0)
+    """Every this many worker passes, the stored live issues are read back from Jira
+    (moves out of the mapped projects); 0 turns it off (``sync --once --reconcile`` still does)."""
 
 
 class AlertSettings(Section):

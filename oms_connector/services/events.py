@@ -9,6 +9,12 @@ counted apart, so that a new Jira event shows up in the metrics).
 Handlers read Jira (an issue the store does not know yet, the worklogs of a
 ``jira:worklog_updated``) before the processor opens its transaction, so no lock is
 held while Jira answers.
+
+A worklog is deleted only on positive evidence: a ``worklog_deleted`` webhook (or the
+sync's ``worklog/deleted`` feed). ``worklog/list`` leaves out the worklogs the
+connector's account may not view as well as deleted ones, so a worklog a
+``jira:worklog_updated`` names that it does not return is left as stored (and counted
+in a warning).
 """
 
 from __future__ import annotations
@@ -236,8 +242,16 @@ class JiraEvents:
             return EventFacts()
         current = self._gateway.worklogs(list(change.worklog_ids))
         found = {worklog.id for worklog in current}
-        gone = self._tombstones([i for i in change.worklog_ids if i not in found])
-        return EventFacts(issues=self._unknown_issue(change.issue_id), worklogs=(*current, *gone))
+        missing = len({i for i in change.worklog_ids if i not in found})
+        if missing:
+            LOG.warning(
+                "jira:worklog_updated for issue %s: worklog/list did not return %d of the "
+                "worklogs it names (deleted, or not visible to the connector's account); "
+                "they are left as stored",
+                change.issue_id,
+                missing,
+            )
+        return EventFacts(issues=self._unknown_issue(change.issue_id), worklogs=tuple(current))
 
     # -- reads
 
@@ -269,28 +283,6 @@ class JiraEvents:
             IssueFact(issue.snapshot, issue.updated or self._clock.now())
             for issue in self._gateway.issues([issue_id])
         )
-
-    def _tombstones(self, worklog_ids: Sequence[str]) -> tuple[Worklog, ...]:
-        """Deletions of the stored worklogs among ``worklog_ids`` that Jira no longer has."""
-        if not worklog_ids:
-            return ()
-        with self._store.unit_of_work() as uow:
-            stored = [uow.worklogs.get(worklog_id) for worklog_id in worklog_ids]
-        return tuple(
-            _deleted(worklog) for worklog in stored if worklog is not None and not worklog.deleted
-        )
-
-
-def _deleted(worklog: Worklog) -> Worklog:
-    return Worklog(
-        id=worklog.id,
-        issue_id=worklog.issue_id,
-        started=worklog.started,
-        seconds=worklog.seconds,
-        updated=worklog.updated,
-        author=worklog.author,
-        deleted=True,
-    )
 
 
 Handler = Callable[[JiraEvents, bytes], EventFacts]

@@ -101,7 +101,15 @@ class InboxService:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    max_attempts: int = 5
+    """When a failed event is tried again, and when it is parked.
+
+    The defaults wait out a multi-hour Jira or database outage: the delays before
+    attempts 2 to 12 are 30 s, 1, 2, 4, 8, 16 and 32 min, then 1 h four times, 18,210 s
+    (5 h 3 min 30 s) in all, so an event is parked only when its twelfth attempt fails,
+    about five hours after the first. An unusable event is parked at once.
+    """
+
+    max_attempts: int = 12
     lease: timedelta = timedelta(minutes=5)
     first_delay: timedelta = timedelta(seconds=30)
     max_delay: timedelta = timedelta(hours=1)

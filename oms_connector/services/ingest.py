@@ -3,6 +3,12 @@
 The rules of which version wins live in the store's conditional writes (and in
 ``domain.worklogs.supersedes``, which the store implements); this service decides what
 to store: classified issues of mapped projects, and worklogs.
+
+An issue already stored that moves to a project no plan maps (or whose next snapshot
+names one) is stored again, with its new key and project and no work type: the
+store's usage reads drop it, so its worklogs stop counting for the old plan, and a
+closed period that billed them is credited at the next close. An issue never stored
+and of an unmapped project is ignored.
 """
 
 from __future__ import annotations
@@ -23,7 +29,10 @@ class Outcome(StrEnum):
     KEPT = "kept"
     """The stored version wins (it is newer or deleted): nothing written."""
     IGNORED = "ignored"
-    """An issue of a project no plan maps."""
+    """An issue of a project no plan maps, and not stored before."""
+
+
+UNMAPPED_REASON = "unmapped: project {project} belongs to no plan"
 
 
 class Ingest:
@@ -36,9 +45,13 @@ class Ingest:
         return self._plan_of_project.get(project_key)
 
     def apply_issue(self, uow: UnitOfWork, fact: IssueFact) -> Outcome:
-        """Classify an issue of a mapped project and store it unless a newer version is stored."""
+        """Classify an issue of a mapped project and store it unless a newer version is stored.
+
+        An issue of an unmapped project is stored, unclassified, only if it is stored
+        already (it moved out of a mapped project): its work stops counting.
+        """
         if fact.snapshot.project_key not in self._plan_of_project:
-            return Outcome.IGNORED
+            return self._apply_unmapped(uow, fact)
         decision = attribute_override(
             classify(fact.snapshot, self._classifier),
             uow.issues.get(fact.snapshot.id),
@@ -50,6 +63,20 @@ class Ingest:
             work_type=decision.work_type,
             reason=decision.reason,
             overridden=decision.overridden,
+            deleted=fact.deleted,
+        )
+        stored = uow.issues.save_if_not_older(issue, self._clock.now())
+        return Outcome.STORED if stored else Outcome.KEPT
+
+    def _apply_unmapped(self, uow: UnitOfWork, fact: IssueFact) -> Outcome:
+        if uow.issues.get(fact.snapshot.id) is None:
+            return Outcome.IGNORED
+        issue = StoredIssue(
+            snapshot=fact.snapshot,
+            updated=fact.updated,
+            work_type=None,
+            reason=UNMAPPED_REASON.format(project=fact.snapshot.project_key),
+            overridden=False,
             deleted=fact.deleted,
         )
         stored = uow.issues.save_if_not_older(issue, self._clock.now())

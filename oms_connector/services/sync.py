@@ -8,10 +8,24 @@ is applied and its checkpoint moved in one transaction, so a checkpoint never pa
 a fact that is not stored; a failure keeps everything before it and the next pass
 reads again from there. Reads start an overlap before each checkpoint (Jira leaves
 out the last minute and its search index lags), and ingest makes repeats harmless.
+
+Worklogs that ``worklog/list`` does not return (deleted since, or not visible to the
+connector's account) are counted and logged, never taken for deletions: only the
+``worklog/deleted`` feed and ``worklog_deleted`` webhooks delete.
+
+The search reads mapped projects only, so an issue moved out of them is never seen
+there. Every ``reconcile_every`` passes (or when asked), a reconciliation reads the
+stored live issues not seen in the pass back from Jira by id (``issue/bulkfetch``,
+100 a call): an issue that moved comes back with its new project and is ingested
+(out of an unmapped project, it stops counting). An issue Jira does not return is
+left as stored and counted: Jira answers the same for a deleted issue and for one the
+account may no longer browse, and says neither in ``issueErrors`` (which lists only
+retriable failures), so its absence is no evidence of a deletion.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -23,7 +37,11 @@ from oms_connector.services.ingest import Ingest, Outcome
 from oms_connector.services.jira_port import FetchedIssue, JiraGateway, WorklogChangePage
 from oms_connector.services.ports import Clock, IssueFact, Store, UnitOfWork
 
+LOG = logging.getLogger(__name__)
+
 MIN_OVERLAP = timedelta(seconds=60)
+RECONCILE_BATCH = 100
+"""Issue ids read back per call, the most ``issue/bulkfetch`` takes."""
 WIDEST_UTC_OFFSET = timedelta(hours=14)
 """Used when Jira does not say the account's time zone: read from early enough for any."""
 
@@ -50,8 +68,17 @@ class SyncReport:
     issues_fetched_for_worklogs: int = 0
     worklogs_read: int = 0
     worklogs_stored: int = 0
+    worklogs_not_returned: int = 0
+    """Changed worklogs ``worklog/list`` did not return: deleted since, or not visible."""
     deletions_read: int = 0
     deletions_stored: int = 0
+    reconciled: bool = False
+    issues_reconciled: int = 0
+    """Stored live issues read back by id in the reconciliation."""
+    issues_reconciled_stored: int = 0
+    """Of those, the ones Jira had changed (moved out, or a change the search missed)."""
+    issues_not_returned: int = 0
+    """Of those, the ones Jira did not return: deleted, or no longer visible; left as stored."""
     checkpoints: dict[Stage, datetime] = field(default_factory=dict)
 
 
@@ -105,12 +132,16 @@ class SyncService:
         *,
         start: datetime,
         overlap: timedelta = timedelta(minutes=2),
+        reconcile_every: int = 0,
     ) -> None:
-        """``start`` is where a stage without a checkpoint begins (the earliest enrolment)."""
+        """``start`` is where a stage without a checkpoint begins (the earliest enrolment);
+        ``reconcile_every`` passes, one reconciles the stored issues (0: only when asked)."""
         if overlap < MIN_OVERLAP:
             raise ValueError(f"the sync overlap must be at least 60 s, not {overlap}")
         if start.tzinfo is None:
             raise ValueError("the sync start must be timezone-aware")
+        if reconcile_every < 0:
+            raise ValueError(f"reconcile_every must be 0 or more, not {reconcile_every}")
         self._gateway = gateway
         self._store = store
         self._ingest = ingest
@@ -118,18 +149,31 @@ class SyncService:
         self._projects = list(dict.fromkeys(project_keys))
         self._start = start
         self._overlap = overlap
+        self._reconcile_every = reconcile_every
+        self._passes = 0
 
     def run_once(
-        self, since: datetime | None = None, progress: ProgressCallback | None = None
+        self,
+        since: datetime | None = None,
+        progress: ProgressCallback | None = None,
+        *,
+        reconcile: bool = False,
     ) -> SyncReport:
-        """One pass; ``since`` reads every stage again from that time (a backfill)."""
+        """One pass; ``since`` reads every stage again from that time (a backfill).
+
+        ``reconcile`` reads the stored live issues back from Jira after the pass, as
+        every ``reconcile_every``-th pass does anyway.
+        """
         progress = progress or _silent
+        self._passes += 1
         report = SyncReport()
         known_issues: set[str] = set()
         if self._projects:
             self._sync_issues(self._from(Stage.ISSUES, since), report, known_issues, progress)
         self._sync_worklogs(self._from(Stage.WORKLOGS, since), report, known_issues, progress)
         self._sync_deletions(self._from(Stage.DELETIONS, since), report, progress)
+        if self._projects and (reconcile or self._reconcile_due()):
+            self._reconcile(report, known_issues)
         return report
 
     def checkpoint(self, stage: Stage) -> datetime | None:
@@ -176,7 +220,9 @@ class SyncService:
     ) -> None:
         reached = checkpoint
         for page in self._gateway.worklog_changes(checkpoint - self._overlap):
-            worklogs = self._gateway.worklogs([c.worklog_id for c in page.changes])
+            wanted = list(dict.fromkeys(c.worklog_id for c in page.changes))
+            worklogs = self._gateway.worklogs(wanted)
+            self._count_not_returned(wanted, worklogs, report)
             missing = self._unknown_issues(worklogs, known)
             fetched = self._gateway.issues(missing) if missing else []
             with self._store.unit_of_work() as uow:
@@ -209,7 +255,47 @@ class SyncService:
                 uow.commit()
             progress(Stage.DELETIONS, reached, report)
 
+    def _reconcile_due(self) -> bool:
+        return self._reconcile_every > 0 and self._passes % self._reconcile_every == 0
+
+    def _reconcile(self, report: SyncReport, seen: set[str]) -> None:
+        """Read back the stored live issues this pass did not see; ingest the changed ones."""
+        report.reconciled = True
+        with self._store.unit_of_work(read_only=True) as uow:
+            ids = [i for i in uow.issues.live_ids(self._projects) if i not in seen]
+        for start in range(0, len(ids), RECONCILE_BATCH):
+            chunk = ids[start : start + RECONCILE_BATCH]
+            fetched = self._gateway.issues(chunk)
+            returned = {issue.snapshot.id for issue in fetched}
+            with self._store.unit_of_work() as uow:
+                for issue in fetched:
+                    stored = uow.issues.get(issue.snapshot.id)
+                    if stored is not None and issue.updated > stored.updated:
+                        report.issues_reconciled_stored += self._apply_issue(uow, issue)
+                uow.commit()
+            report.issues_reconciled += len(chunk)
+            report.issues_not_returned += sum(1 for i in chunk if i not in returned)
+        if report.issues_not_returned:
+            LOG.warning(
+                "sync reconciliation: Jira did not return %d stored issues (deleted, or no "
+                "longer visible to the connector's account); they are left as stored",
+                report.issues_not_returned,
+            )
+
     # -- helpers ----------------------------------------------------------------------------
+
+    def _count_not_returned(
+        self, wanted: Sequence[str], worklogs: Sequence[Worklog], report: SyncReport
+    ) -> None:
+        returned = {worklog.id for worklog in worklogs}
+        missing = sum(1 for worklog_id in wanted if worklog_id not in returned)
+        if missing:
+            report.worklogs_not_returned += missing
+            LOG.warning(
+                "sync: worklog/list did not return %d changed worklogs (deleted since, or not "
+                "visible to the connector's account); they are left as stored",
+                missing,
+            )
 
     def _apply_issue(self, uow: UnitOfWork, issue: FetchedIssue) -> bool:
         fact = IssueFact(snapshot=issue.snapshot, updated=issue.updated)

@@ -256,3 +256,31 @@ def test_draining_stops_when_the_events_left_are_waiting_for_their_retry(
         inbox.receive(f'{{"fail": "Jira is down", "n": {n}}}'.encode(), f"broken-{n}")
     progress = processor(store, clock, FakeParser()).drain(limit=2)
     assert (progress.done, progress.retrying) == ([], [1, 2, 3, 4])
+
+
+def test_the_default_retry_schedule_waits_out_a_five_hour_outage() -> None:
+    policy = RetryPolicy()
+    delays = [policy.delay(attempts) for attempts in range(1, policy.max_attempts)]
+    assert policy.max_attempts == 12
+    assert delays == [
+        timedelta(seconds=s) for s in (30, 60, 120, 240, 480, 960, 1920, 3600, 3600, 3600, 3600)
+    ]
+    assert sum(delays, timedelta()) == timedelta(hours=5, minutes=3, seconds=30)
+
+
+def test_with_the_default_policy_a_failing_event_is_parked_only_after_its_twelfth_attempt(
+    store: Store, clock: FakeClock
+) -> None:
+    InboxService(store, clock).receive(body(fail="JiraUnavailable: Jira answers 503"))
+    inbox = InboxProcessor(store, FakeParser(), ingest_for(clock), clock, worker="w1")
+    started = clock.now()
+    outcomes = []
+    while not outcomes or outcomes[-1] != "parked":
+        progress = inbox.run_once()
+        if progress.claimed == 0:
+            clock.advance(timedelta(seconds=30))
+            continue
+        outcomes.append("parked" if progress.parked else "retrying")
+
+    assert outcomes == ["retrying"] * 11 + ["parked"]
+    assert clock.now() - started == timedelta(hours=5, minutes=3, seconds=30)

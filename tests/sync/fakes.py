@@ -52,6 +52,15 @@ class FakeIssues:
     def get(self, issue_id: str) -> StoredIssue | None:
         return self._state.issues.get(issue_id)
 
+    def live_ids(self, project_keys: Sequence[str]) -> list[str]:
+        return sorted(
+            issue_id
+            for issue_id, issue in self._state.issues.items()
+            if issue.snapshot.project_key in project_keys
+            and issue.work_type is not None
+            and not issue.deleted
+        )
+
 
 class FakeWorklogs:
     def __init__(self, state: State) -> None:

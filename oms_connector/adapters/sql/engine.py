@@ -17,6 +17,7 @@ webhook's write, is retried once).
 
 from __future__ import annotations
 
+import re
 import select
 from importlib.resources import files
 from typing import Any
@@ -37,15 +38,23 @@ _SQLITE_READ_ONLY = "oms_sqlite_read_only"
 """Execution option telling the SQLite ``begin`` listener not to take the write lock."""
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
+
+
 class DatabaseUrlError(ValueError):
-    """The configured database URL is not one the store can use."""
+    """The configured database URL is not one the store can use.
+
+    The message never holds the URL itself, which may carry a password.
+    """
 
 
 def create_store_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
-    except ArgumentError as error:
-        raise DatabaseUrlError(f"database.url: cannot parse {url!r}") from error
+    except (ArgumentError, ValueError):
+        # Neither the URL nor the parser's message (which can quote a part of it, such as
+        # a port that is really a password) is repeated, and the cause is not chained.
+        raise DatabaseUrlError(_unparsable(url)) from None
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(parsed)
         _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
@@ -56,6 +65,15 @@ def create_store_engine(url: str) -> Engine:
         return engine
     raise DatabaseUrlError(
         f"database.url: {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)"
+    )
+
+
+def _unparsable(url: str) -> str:
+    scheme, separator, _ = url.partition("://")
+    named = f"the {scheme} URL" if separator and _SCHEME.fullmatch(scheme) else "the URL"
+    return (
+        f"database.url: cannot parse {named} (not shown: it may hold a password); write it as "
+        "sqlite:///PATH or postgresql+psycopg://USER:PASSWORD@HOST:PORT/NAME"
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,18 @@ class SqlIssueRepository:
     def get(self, issue_id: str) -> StoredIssue | None:
         row = self._connection.execute(select(issues).where(issues.c.id == issue_id)).first()
         return None if row is None else _issue(row)
+
+    def live_ids(self, project_keys: Sequence[str]) -> list[str]:
+        query = (
+            select(issues.c.id)
+            .where(
+                issues.c.project_key.in_(list(project_keys)),
+                issues.c.work_type.is_not(None),
+                ~issues.c.deleted,
+            )
+            .order_by(issues.c.id)
+        )
+        return list(self._connection.execute(query).scalars())
 
 
 def _row(issue: StoredIssue, stored_at: datetime) -> dict[str, Any]:
