@@ -99,8 +99,8 @@ def changed_terms_message(plan_id: str, since: str, changes: list[TermChange]) -
     """One line naming the plan, the statement whose terms differ, and each change."""
     listed = ", ".join(f"{c.key} changed from {c.old} to {c.new}" for c in changes)
     return (
-        f"plan {plan_id}: {listed} since {since}; billed periods keep their terms — give new "
-        "terms a new plan id (a renewal is a new plan entry starting at the renewal date)"
+        f"plan {plan_id}: {listed} since {since}; billed periods keep their terms: "
+        'restore them (see "Changing a plan" in docs/billing.md)'
     )
 
 

@@ -78,8 +78,8 @@ def test_the_message_names_the_plan_each_change_and_the_statement_that_recorded_
     changes = [TermChange("term_months", "3", "6"), TermChange("priority_rate", "62.50", "70.00")]
     assert changed_terms_message("acme", "acme-20260331", changes) == (
         "plan acme: term_months changed from 3 to 6, priority_rate changed from 62.50 to 70.00 "
-        "since acme-20260331; billed periods keep their terms — give new terms a new plan id "
-        "(a renewal is a new plan entry starting at the renewal date)"
+        "since acme-20260331; billed periods keep their terms: "
+        'restore them (see "Changing a plan" in docs/billing.md)'
     )
 
 

@@ -15,10 +15,7 @@ from tests.services.memory_store import MemoryStore
 from tests.services.test_close import ACME_WORK, load, statements, summary
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-ADVICE = (
-    "billed periods keep their terms — give new terms a new plan id "
-    "(a renewal is a new plan entry starting at the renewal date)"
-)
+ADVICE = 'billed periods keep their terms: restore them (see "Changing a plan" in docs/billing.md)'
 
 
 def zeta() -> Plan:

@@ -27,6 +27,5 @@ def test_close_exits_non_zero_naming_the_changed_term(
     assert out == "0 statements written\n"
     assert err == (
         "plan acme: priority_rate changed from 62.50 to 70.00 since acme-20260331; billed "
-        "periods keep their terms — give new terms a new plan id (a renewal is a new plan "
-        "entry starting at the renewal date)\n"
+        'periods keep their terms: restore them (see "Changing a plan" in docs/billing.md)\n'
     )
