@@ -17,32 +17,11 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
-from oms_connector.services.ports import StoreUnavailableError
+from oms_connector.services.ports import EventBatches, ReceivedEvent, StoreUnavailableError
 
 MAX_BATCH = 64
-
-
-@dataclass(frozen=True, slots=True)
-class ReceivedEvent:
-    dedup_key: str
-    event: str
-    body: bytes
-    received_at: datetime
-
-
-class EventBatches(Protocol):
-    def add_events(self, events: Sequence[ReceivedEvent]) -> set[str]:
-        """Store each event whose key is not stored yet, all committed or none; their keys.
-
-        ``events`` have distinct keys. Raises ``StoreUnavailableError`` when the
-        database cannot be reached.
-        """
-        ...
 
 
 class IntakeClosedError(StoreUnavailableError):

@@ -336,3 +336,21 @@ class Store(Protocol):
         consistent snapshot. Nothing may be written through it (PostgreSQL refuses it).
         """
         ...
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedEvent:
+    dedup_key: str
+    event: str
+    body: bytes
+    received_at: datetime
+
+
+class EventBatches(Protocol):
+    def add_events(self, events: Sequence[ReceivedEvent]) -> set[str]:
+        """Store each event whose key is not stored yet, all committed or none; their keys.
+
+        ``events`` have distinct keys. Raises ``StoreUnavailableError`` when the
+        database cannot be reached.
+        """
+        ...

@@ -20,8 +20,7 @@ from sqlalchemy import (
 
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.upsert import insert_on_conflict
-from oms_connector.services.intake import ReceivedEvent
-from oms_connector.services.ports import InboxEvent, InboxStatus
+from oms_connector.services.ports import InboxEvent, InboxStatus, ReceivedEvent
 
 _ADD_STATEMENTS: dict[str, Executable] = {}
 """The insert of a new event, by dialect name."""

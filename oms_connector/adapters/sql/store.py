@@ -18,8 +18,7 @@ from oms_connector.adapters.sql.issues import SqlIssueRepository
 from oms_connector.adapters.sql.statements import SqlStatementRepository
 from oms_connector.adapters.sql.worklogs import SqlWorklogRepository
 from oms_connector.adapters.sql.writebacks import SqlWritebackRepository
-from oms_connector.services.intake import ReceivedEvent
-from oms_connector.services.ports import StoreUnavailableError
+from oms_connector.services.ports import ReceivedEvent, StoreUnavailableError
 
 
 class SqlUnitOfWork:
