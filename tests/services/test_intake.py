@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from oms_connector.services.intake import BatchedIntake, IntakeClosedError, ReceivedEvent
-from oms_connector.services.ports import StoreUnavailableError
+from oms_connector.services.intake import BatchedIntake, IntakeClosedError
+from oms_connector.services.ports import ReceivedEvent, StoreUnavailableError
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 BODY = b'{"webhookEvent": "worklog_created"}'

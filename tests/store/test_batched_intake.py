@@ -16,8 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.store import SqlStore
-from oms_connector.services.intake import BatchedIntake, ReceivedEvent
-from oms_connector.services.ports import StoreUnavailableError
+from oms_connector.services.intake import BatchedIntake
+from oms_connector.services.ports import ReceivedEvent, StoreUnavailableError
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 BODY = b'{"webhookEvent": "worklog_created"}'
