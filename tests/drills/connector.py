@@ -61,7 +61,9 @@ PLANS: list[dict[str, Any]] = [
 ]
 
 
-def config(jira_url: str, database_url: str) -> dict[str, Any]:
+def config(
+    jira_url: str, database_url: str, plans: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "jira": {"url": jira_url, "user": EMAIL, "token_env": "OMS_JIRA_TOKEN"},
         "database": {"url": database_url},
@@ -76,13 +78,16 @@ def config(jira_url: str, database_url: str) -> dict[str, Any]:
                 {"name": "urgent", "work_type": "priority", "labels": ["urgent"]},
             ],
         },
-        "plans": PLANS,
+        "plans": PLANS if plans is None else plans,
     }
 
 
-def write_config(directory: Path, jira_url: str, database_url: str) -> Path:
+def write_config(
+    directory: Path, jira_url: str, database_url: str, plans: list[dict[str, Any]] | None = None
+) -> Path:
+    """The configuration file in ``directory``; ``PLANS`` unless a drill brings its own."""
     path = directory / "config.yaml"
-    path.write_text(yaml.safe_dump(config(jira_url, database_url), sort_keys=False))
+    path.write_text(yaml.safe_dump(config(jira_url, database_url, plans), sort_keys=False))
     return path
 
 
