@@ -105,7 +105,7 @@ def ingest(settings: Settings, clock: Clock) -> Ingest:
     return Ingest(settings.domain_plans(), settings.classifier(), clock)
 
 
-def close_service(settings: Settings, store: SqlStore, clock: Clock) -> CloseService:
+def close_service(settings: Settings, store: Store, clock: Clock) -> CloseService:
     return CloseService(store, settings.domain_plans(), settings.defaults.close_grace_days, clock)
 
 

@@ -21,7 +21,7 @@ from werkzeug.serving import make_server
 from oms_connector import bootstrap
 from oms_connector.bootstrap import open_gateway
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, positive_int
-from oms_connector.commands.sync import stop_on_signals, worker_steps
+from oms_connector.commands.sync import add_no_close_option, stop_on_signals, worker_steps
 from oms_connector.config import Settings
 from oms_connector.services.inbox import InboxService, Progress
 from oms_connector.services.intake import BatchedIntake
@@ -46,12 +46,7 @@ def register(subparsers: Subparsers) -> None:
     parser.add_argument(
         "--port", type=positive_int(65535), default=8080, help="port to listen on (8080)"
     )
-    parser.add_argument(
-        "--no-close",
-        dest="close",
-        action="store_false",
-        help="leave closing periods to the close command (to replay past months, or review first)",
-    )
+    add_no_close_option(parser)
 
 
 class WakingInbox:
@@ -114,11 +109,6 @@ class WorkerLoop:
                     self._wake.set()  # a full batch may leave more behind: go again
 
 
-def serve_steps(steps: Sequence[Step], *, close: bool) -> list[Step]:
-    """The worker's steps; without ``close``, periods are closed only by the close command."""
-    return [step for step in steps if close or step[0] != "close"]
-
-
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop, wake = threading.Event(), threading.Event()
@@ -137,7 +127,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             settings, AppServices(inbox=inbox, probe=probe, now=clock.now, reports=reports)
         )
         loop = WorkerLoop(
-            serve_steps(worker_steps(settings, gateway, store, clock), close=args.close),
+            worker_steps(settings, gateway, store, clock, close=args.close),
             settings.worker.interval_seconds,
             wake,
             stop,

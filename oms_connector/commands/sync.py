@@ -33,7 +33,6 @@ from oms_connector.adapters.jira_gateway import (
 )
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, iso_date
 from oms_connector.config import Settings
-from oms_connector.services.close import CloseService
 from oms_connector.services.inbox import InboxProcessor
 from oms_connector.services.ports import Clock, Store
 from oms_connector.services.sync import Stage, SyncReport, backfill_fraction
@@ -57,11 +56,21 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="also read every stored live issue back from Jira (catches moves out of the plans)",
     )
-    add_command(
+    worker = add_command(
         subparsers,
         "worker",
         run_worker,
         help="sync, process the inbox and close due periods, repeatedly, until stopped",
+    )
+    add_no_close_option(worker)
+
+
+def add_no_close_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--no-close",
+        dest="close",
+        action="store_false",
+        help="leave closing periods to the close command (to replay past months, or review first)",
     )
 
 
@@ -198,17 +207,18 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run_worker(_args: argparse.Namespace, settings: Settings) -> int:
+def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()
     with _connected(settings) as (gateway, store, clock), stop_on_signals(stop):
-        steps = worker_steps(settings, gateway, store, clock)
+        steps = worker_steps(settings, gateway, store, clock, close=args.close)
         return Worker(steps, settings.worker.interval_seconds, stop).run()
 
 
 def worker_steps(
-    settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
+    settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock, *, close: bool = True
 ) -> list[Step]:
+    """Sync, inbox, and (unless ``close`` is false) closing the periods due by ``clock``."""
     sync = bootstrap.sync_service(settings, gateway, store, clock)
     events = bootstrap.jira_events(settings, store, gateway, clock)
     inbox = InboxProcessor(
@@ -219,8 +229,11 @@ def worker_steps(
         worker=worker_name(),
         follow_up=bootstrap.follow_up(settings, store, gateway, clock),
     )
-    closer = CloseService(store, settings.domain_plans(), settings.defaults.close_grace_days, clock)
-    return [("sync", sync.run_once), ("inbox", inbox.drain), ("close", closer.close)]
+    steps: list[Step] = [("sync", sync.run_once), ("inbox", inbox.drain)]
+    if close:
+        closer = bootstrap.close_service(settings, store, clock)
+        steps.append(("close", closer.close))
+    return steps
 
 
 def worker_name() -> str:

@@ -1,8 +1,9 @@
 """The connector side of a drill: its configuration, its processes and its inbox.
 
-Plans start in 2027, after this machine's clock, so a worker's own close step (which
-uses the wall clock) finds nothing due; statements are written by ``close --as-of
-CLOSE_AS_OF`` once the drill says so, after the last period of every plan has closed.
+Workers run without their close step (``worker --no-close``; in-process, the drills call
+the steps they need), so the machine's clock never closes a period: statements are
+written by ``close --as-of CLOSE_AS_OF`` once the drill says so, after the last period of
+every plan has closed.
 """
 
 from __future__ import annotations
@@ -203,7 +204,9 @@ def worker(
     """The worker's steps on ``gateway`` and the configured store; both closed afterwards."""
     store, close_store = bootstrap.open_store(settings)
     try:
-        steps = worker_steps(settings, gateway, store, clock or bootstrap.system_clock())
+        steps = worker_steps(
+            settings, gateway, store, clock or bootstrap.system_clock(), close=False
+        )
         yield WorkerSteps(dict(steps))
     finally:
         gateway.close()

@@ -84,7 +84,7 @@ def test_two_workers_and_two_web_processes_share_one_postgresql_database(
             )
             for port in ports
         ]
-        workers = [start(config_path, "worker", log=log) for _ in range(2)]
+        workers = [start(config_path, "worker", "--no-close", log=log) for _ in range(2)]
         with processes(*web, *workers):
             for port in ports:
                 wait_until_serving(port)

@@ -66,7 +66,7 @@ PLANS = [{**plan, "auto_renew": True} for plan in connector.PLANS]
 """The drill's plans renew every month: closed at ``CLOSE_AS_OF``, about 480 statements."""
 COMMANDS = {
     "sync": ("sync", "--once"),
-    "inbox": ("worker",),
+    "inbox": ("worker", "--no-close"),
     "close": ("close", "--as-of", str(CLOSE_AS_OF)),
 }
 CHANGES_BEFORE_EACH_TRIAL = 200
