@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 
 from oms_connector.domain.classification import WorkType
 from oms_connector.domain.plans import BankPurchase, Plan
-from oms_connector.domain.usage import LoggedWork
+from oms_connector.domain.statements import Statement, build_statement
+from oms_connector.domain.usage import LoggedWork, usage_by_period
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -53,3 +54,15 @@ def work(
 
 def ny(year: int, month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
     return datetime(year, month, day, hour, minute, tzinfo=NEW_YORK)
+
+
+def written_statements(plan: Plan, items: list[LoggedWork], count: int) -> list[Statement]:
+    """Statements 0..count-1 as the close writes them, each seeing the ones before."""
+    usage = usage_by_period(plan, items)
+    written: list[Statement] = []
+    for index in range(count):
+        billed = [line for statement in written for line in statement.lines]
+        statement = build_statement(plan, index, usage, billed)
+        assert statement is not None
+        written.append(statement)
+    return written

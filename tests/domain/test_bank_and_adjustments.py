@@ -7,30 +7,18 @@ from decimal import Decimal
 
 from oms_connector.domain.classification import WorkType
 from oms_connector.domain.ledger import bank_balance_after
-from oms_connector.domain.plans import Plan
 from oms_connector.domain.statements import Statement, build_statement
 from oms_connector.domain.usage import LoggedWork, usage_by_period
 
-from .builders import acme, bank, ny, work
+from .builders import acme, bank, ny, work, written_statements
 from .test_worked_examples import section_7_work, summary
 
 PRIORITY = WorkType.PRIORITY
 
 
-def close_in_order(plan: Plan, items: list[LoggedWork], count: int) -> list[Statement]:
-    usage = usage_by_period(plan, items)
-    written: list[Statement] = []
-    for index in range(count):
-        billed = [line for s in written for line in s.lines]
-        statement = build_statement(plan, index, usage, billed)
-        assert statement is not None
-        written.append(statement)
-    return written
-
-
 def test_priority_work_draws_on_the_prepaid_bank_first() -> None:
     plan = acme(priority_bank=bank((date(2026, 1, 31), "1")))
-    third = close_in_order(plan, section_7_work(), 3)[2]
+    third = written_statements(plan, section_7_work(), 3)[2]
     # period 1: 1 h 20 m priority, 1 h from the bank; the overage takes nothing (bank empty)
     assert summary(third) == [
         ("subscription", 2, "10.00", "35.00", "350.00"),
@@ -44,7 +32,7 @@ def test_priority_work_draws_on_the_prepaid_bank_first() -> None:
 
 def test_overage_draws_on_what_the_bank_has_left() -> None:
     plan = acme(priority_bank=bank((date(2026, 2, 1), "3")))
-    third = close_in_order(plan, section_7_work(), 3)[2]
+    third = written_statements(plan, section_7_work(), 3)[2]
     # 3 h bank: 1 h 20 m priority, then 1 h 40 m of the 2 h 15 m overage
     assert summary(third)[1:4] == [
         ("overage", 1, "1.67", "0.00", "0.00"),
@@ -56,7 +44,7 @@ def test_overage_draws_on_what_the_bank_has_left() -> None:
 
 def test_a_plan_may_keep_its_bank_for_priority_work_only() -> None:
     plan = acme(priority_bank=bank((date(2026, 2, 1), "3")), overage_uses_priority_bank=False)
-    third = close_in_order(plan, section_7_work(), 3)[2]
+    third = written_statements(plan, section_7_work(), 3)[2]
     assert summary(third)[1:3] == [
         ("overage", 1, "2.25", "62.50", "140.63"),
         ("priority", 1, "1.33", "0.00", "0.00"),
@@ -75,7 +63,7 @@ def test_purchases_count_from_the_period_they_were_bought_in() -> None:
 def billed_through_third(extra: list[LoggedWork]) -> Statement:
     """Close statements 0..2 on the worked example, then build 3 with ``extra`` facts."""
     plan = acme()
-    written = close_in_order(plan, section_7_work(), 3)
+    written = written_statements(plan, section_7_work(), 3)
     usage = usage_by_period(plan, [*section_7_work(), *extra])
     statement = build_statement(plan, 3, usage, [line for s in written for line in s.lines])
     assert statement is not None
@@ -110,7 +98,7 @@ def test_a_worklog_added_to_a_closed_period_is_billed_as_an_adjustment() -> None
 def test_a_worklog_deleted_from_a_closed_period_is_credited() -> None:
     items = [w for w in section_7_work() if w.worklog_id != "201"]  # the priority 1 h 20 m
     plan = acme()
-    written = close_in_order(plan, section_7_work(), 3)
+    written = written_statements(plan, section_7_work(), 3)
     statement = build_statement(
         plan, 3, usage_by_period(plan, items), [line for s in written for line in s.lines]
     )
@@ -124,7 +112,7 @@ def test_a_worklog_changed_in_a_closed_period_is_corrected_by_the_difference() -
         w._replace(seconds=13 * 3600) if w.worklog_id == "200" else w for w in section_7_work()
     ]
     plan = acme()
-    written = close_in_order(plan, section_7_work(), 3)
+    written = written_statements(plan, section_7_work(), 3)
     statement = build_statement(
         plan, 3, usage_by_period(plan, items), [line for s in written for line in s.lines]
     )
@@ -138,7 +126,7 @@ def test_a_reclassified_issue_moves_hours_between_kinds() -> None:
         w._replace(work_type=PRIORITY) if w.worklog_id == "100" else w for w in section_7_work()
     ]
     plan = acme()
-    written = close_in_order(plan, section_7_work(), 3)
+    written = written_statements(plan, section_7_work(), 3)
     statement = build_statement(
         plan, 3, usage_by_period(plan, items), [line for s in written for line in s.lines]
     )
@@ -153,7 +141,7 @@ def test_an_adjustment_is_made_once() -> None:
     late = work(ny(2026, 2, 10), hours=3, worklog_id="150")
     plan = acme()
     items = [*section_7_work(), late]
-    written = close_in_order(plan, section_7_work(), 3)
+    written = written_statements(plan, section_7_work(), 3)
     third = build_statement(
         plan, 3, usage_by_period(plan, items), [line for s in written for line in s.lines]
     )

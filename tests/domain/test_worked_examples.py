@@ -10,7 +10,7 @@ from oms_connector.domain.lines import Line, LineKind
 from oms_connector.domain.statements import Statement, build_statement
 from oms_connector.domain.usage import LoggedWork, usage_by_period
 
-from .builders import acme, ny, work
+from .builders import acme, ny, work, written_statements
 
 PRIORITY = WorkType.PRIORITY
 
@@ -32,15 +32,7 @@ def section_7_work() -> list[LoggedWork]:
 
 
 def statements(items: list[LoggedWork], count: int = 4) -> list[Statement]:
-    plan = acme()
-    usage = usage_by_period(plan, items)
-    written: list[Statement] = []
-    for index in range(count):
-        billed = [line for s in written for line in s.lines]
-        statement = build_statement(plan, index, usage, billed)
-        assert statement is not None
-        written.append(statement)
-    return written
+    return written_statements(acme(), items, count)
 
 
 def summary(statement: Statement) -> list[tuple[str, int, str, str, str]]:

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from oms_connector.domain.classification import WorkType
-from oms_connector.domain.plans import Plan
 from oms_connector.domain.statements import Statement, build_statement
 from oms_connector.domain.usage import LoggedWork, usage_by_period
-from tests.domain.builders import acme, ny, work
+from tests.domain.builders import acme, ny, work, written_statements
 
 
 def section_7_work() -> list[LoggedWork]:
@@ -24,18 +23,6 @@ def section_7_work() -> list[LoggedWork]:
         ),
         work(ny(2026, 4, 1), hours=10, worklog_id="300", issue_key="ACME-4"),
     ]
-
-
-def written_statements(plan: Plan, items: list[LoggedWork], count: int) -> list[Statement]:
-    """Statements 0..count-1 as the close writes them, each seeing the ones before."""
-    usage = usage_by_period(plan, items)
-    written: list[Statement] = []
-    for index in range(count):
-        billed = [line for statement in written for line in statement.lines]
-        statement = build_statement(plan, index, usage, billed)
-        assert statement is not None
-        written.append(statement)
-    return written
 
 
 def section_7_statements() -> list[Statement]:

@@ -12,8 +12,8 @@ from flask.testing import FlaskClient
 from oms_connector.config import Settings, settings_from_mapping
 from oms_connector.domain.plans import BankPurchase, Plan
 from oms_connector.services.reports import StatementReports
-from tests.domain.builders import acme, ny
-from tests.exports.worked_example import section_7_work, written_statements
+from tests.domain.builders import acme, ny, written_statements
+from tests.exports.worked_example import section_7_work
 from webhook_app.pages import register_pages
 
 from .fakes import FixedClock, ReadOnlyStore
