@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from oms_connector.domain.classification import WorkType
 from oms_connector.domain.periods import anniversary, local_midnight
@@ -98,22 +98,27 @@ def usage_by_period(plan: Plan, work: Iterable[LoggedWork]) -> dict[int, PeriodU
     tallies: dict[tuple[int, str], _Tally] = {}
     for item in work:
         index = locator.index_at(item.started)
-        bucket = _bucket_name(plan, index, item.work_type)
-        key = (max(index, 0), bucket)
+        key = bucket_key(plan, index, item.work_type)
         tally = tallies.get(key)
         if tally is None:
             tally = tallies[key] = _Tally()
         tally.add(item)
-    return _freeze(tallies)
+    return usage_from_tallies(tallies)
 
 
-def _bucket_name(plan: Plan, index: int, work_type: WorkType) -> str:
+def bucket_key(plan: Plan, index: int, work_type: WorkType) -> tuple[int, str]:
+    """Where work of period ``index`` counts: its period (0 before enrolment) and bucket."""
     if work_type is WorkType.PRIORITY:
-        return "priority"
-    return "oms" if plan.in_term(index) else "out_of_term"
+        return max(index, 0), "priority"
+    return max(index, 0), "oms" if plan.in_term(index) else "out_of_term"
 
 
-def _freeze(tallies: dict[tuple[int, str], _Tally]) -> dict[int, PeriodUsage]:
+class Tally(Protocol):
+    def freeze(self) -> Bucket: ...
+
+
+def usage_from_tallies(tallies: Mapping[tuple[int, str], Tally]) -> dict[int, PeriodUsage]:
+    """The usage of each period from the tallies of its buckets."""
     buckets: dict[int, dict[str, Bucket]] = {}
     for (index, name), tally in tallies.items():
         buckets.setdefault(index, {})[name] = tally.freeze()

@@ -16,7 +16,7 @@ from typing import NamedTuple
 from oms_connector.domain.classification import WorkType
 from oms_connector.domain.periods import anniversary, local_midnight
 from oms_connector.domain.plans import Plan
-from oms_connector.domain.usage import Bucket, PeriodUsage
+from oms_connector.domain.usage import Bucket, PeriodUsage, bucket_key, usage_from_tallies
 
 
 class WorkGroup(NamedTuple):
@@ -64,16 +64,8 @@ def usage_from_groups(plan: Plan, groups: Iterable[WorkGroup]) -> dict[int, Peri
     """The same result as ``usage_by_period`` over the worklogs behind ``groups``."""
     tallies: dict[tuple[int, str], _Tally] = {}
     for group in groups:
-        index = group.period_index
-        if group.work_type is WorkType.PRIORITY:
-            name = "priority"
-        else:
-            name = "oms" if plan.in_term(index) else "out_of_term"
-        tally = tallies.setdefault((max(index, 0), name), _Tally())
+        tally = tallies.setdefault(bucket_key(plan, group.period_index, group.work_type), _Tally())
         tally.seconds += group.seconds
         tally.issue_keys.add(group.issue_key)
         tally.worklog_ids.append(group.worklog_ids)
-    buckets: dict[int, dict[str, Bucket]] = {}
-    for (index, name), tally in tallies.items():
-        buckets.setdefault(index, {})[name] = tally.freeze()
-    return {index: PeriodUsage(index=index, **named) for index, named in sorted(buckets.items())}
+    return usage_from_tallies(tallies)
