@@ -37,6 +37,7 @@ from oms_connector.services.events import JiraEvents
 from oms_connector.services.followup import FollowUp
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.ports import Clock, Store
+from oms_connector.services.reclassify import ChangedIssues, ReclassifyService
 from oms_connector.services.sync import SyncService
 from oms_connector.services.writeback import FieldValue, WritebackOptions, WritebackService
 
@@ -105,6 +106,21 @@ def ingest(settings: Settings, clock: Clock) -> Ingest:
     return Ingest(settings.domain_plans(), settings.classifier(), clock)
 
 
+def reclassify_service(
+    settings: Settings, store: Store, clock: Clock, changed: ChangedIssues | None = None
+) -> ReclassifyService:
+    """Stored issues decided again with the configured classification; ``changed`` is
+    told the issues whose decision changed (the follow-up writes them back to Jira)."""
+    return ReclassifyService(
+        store,
+        settings.domain_plans(),
+        settings.classifier(),
+        clock,
+        override_field=settings.classification.override_field,
+        changed=changed,
+    )
+
+
 def close_service(settings: Settings, store: Store, clock: Clock) -> CloseService:
     return CloseService(store, settings.domain_plans(), settings.defaults.close_grace_days, clock)
 
@@ -150,6 +166,17 @@ def follow_up(settings: Settings, store: Store, gateway: JiraRestGateway, clock:
     )
     return FollowUp(
         WritebackService(store, gateway, plans, writeback_options(settings), clock), alerts
+    )
+
+
+def writeback_follow_up(
+    settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock
+) -> FollowUp:
+    """Write-back alone (no alerts): for issues whose decision changed without new work."""
+    return FollowUp(
+        WritebackService(
+            store, gateway, settings.domain_plans(), writeback_options(settings), clock
+        )
     )
 
 

@@ -20,6 +20,7 @@ from oms_connector.commands import (
     demo,
     export,
     plans,
+    reclassify,
     sandbox,
     serve,
     store,
@@ -36,6 +37,7 @@ COMMAND_MODULES: tuple[CommandModule, ...] = (
     serve,
     sandbox,
     demo,
+    reclassify,
 )
 """Every command group, in the order ``--help`` lists them."""
 

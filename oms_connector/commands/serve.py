@@ -2,7 +2,8 @@
 
 The worker runs in a background thread: the inbox is processed as soon as a webhook
 is stored (the fast path), and sync, inbox and close run every
-``worker.interval_seconds`` (close left out with ``--no-close``); the statement pages
+``worker.interval_seconds`` (close left out with ``--no-close``), after reclassifying the
+stored issues if the classification settings changed; the statement pages
 are served beside the webhook. Production with several web workers runs the app under
 gunicorn (``webhook_app.wsgi:app``) and ``oms-connector worker`` beside it instead.
 """
@@ -21,6 +22,7 @@ from werkzeug.serving import make_server
 from oms_connector import bootstrap
 from oms_connector.bootstrap import open_gateway
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, positive_int
+from oms_connector.commands.reclassify import reclassify_at_start
 from oms_connector.commands.sync import add_no_close_option, stop_on_signals, worker_steps
 from oms_connector.config import Settings
 from oms_connector.services.inbox import InboxService, Progress
@@ -134,7 +136,13 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
             on_sync=lambda: probe.record_sync(clock.now()),
         )
         server = make_server(args.host, args.port, app, threaded=True)
-        worker = threading.Thread(target=loop.run, name="oms-worker", daemon=True)
+        changed = bootstrap.writeback_follow_up(settings, store, gateway, clock)
+
+        def work() -> None:
+            reclassify_at_start(settings, store, clock, changed)
+            loop.run()
+
+        worker = threading.Thread(target=work, name="oms-worker", daemon=True)
         worker.start()
         serving = threading.Thread(target=server.serve_forever, name="oms-http", daemon=True)
         serving.start()

@@ -5,7 +5,8 @@ given; ``--reconcile`` also reads every stored live issue back from Jira, to cat
 issues moved out of the mapped projects) and prints what it stored; on a terminal, a
 progress bar on stderr follows each stage from its starting time to now. ``worker``
 repeats, every ``worker.interval_seconds``: sync, process the inbox, close due periods;
-SIGTERM or SIGINT stops it once the step under way has finished.
+SIGTERM or SIGINT stops it once the step under way has finished. At start, the worker
+reclassifies the stored issues if the classification settings changed.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from oms_connector.adapters.jira_gateway import (
     JiraRestGateway,
 )
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, iso_date
+from oms_connector.commands.reclassify import reclassify_at_start
 from oms_connector.config import Settings
 from oms_connector.services.inbox import InboxProcessor
 from oms_connector.services.ports import Clock, Store
@@ -211,6 +213,8 @@ def run_worker(args: argparse.Namespace, settings: Settings) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     stop = threading.Event()
     with _connected(settings) as (gateway, store, clock), stop_on_signals(stop):
+        changed = bootstrap.writeback_follow_up(settings, store, gateway, clock)
+        reclassify_at_start(settings, store, clock, changed)
         steps = worker_steps(settings, gateway, store, clock, close=args.close)
         return Worker(steps, settings.worker.interval_seconds, stop).run()
 

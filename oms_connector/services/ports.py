@@ -123,6 +123,23 @@ class IssueRepository(Protocol):
         """The ids of the stored, not deleted, classified issues of these projects, sorted."""
         ...
 
+    def live_page(
+        self, project_keys: Sequence[str], *, after_id: str | None, limit: int
+    ) -> list[StoredIssue]:
+        """Up to ``limit`` stored, not deleted issues of these projects (classified or not),
+        in id order, those after ``after_id`` when given: one page of a walk over them."""
+        ...
+
+    def redecide(
+        self, read: StoredIssue, work_type: WorkType | None, reason: str, overridden: bool
+    ) -> bool:
+        """Replace only the decision of the issue ``read`` describes, and only while the
+        stored row is still that version (same ``updated``, same decision, not deleted).
+
+        Returns whether it was written; a newer snapshot stored since is never touched.
+        """
+        ...
+
 
 class WorklogRepository(Protocol):
     def save_if_supersedes(self, worklog: Worklog, stored_at: datetime) -> bool:

@@ -76,6 +76,28 @@ class MemoryIssues:
             and not issue.deleted
         )
 
+    def live_page(
+        self, project_keys: Sequence[str], *, after_id: str | None, limit: int
+    ) -> list[StoredIssue]:
+        chosen = sorted(
+            (issue_id, issue)
+            for issue_id, issue in self._state.issues.items()
+            if issue.snapshot.project_key in project_keys
+            and not issue.deleted
+            and (after_id is None or issue_id > after_id)
+        )
+        return [issue for _, issue in chosen[:limit]]
+
+    def redecide(
+        self, read: StoredIssue, work_type: WorkType | None, reason: str, overridden: bool
+    ) -> bool:
+        if self._state.issues.get(read.snapshot.id) != read:
+            return False
+        self._state.issues[read.snapshot.id] = replace(
+            read, work_type=work_type, reason=reason, overridden=overridden
+        )
+        return True
+
 
 class MemoryWorklogs:
     def __init__(self, state: State) -> None:

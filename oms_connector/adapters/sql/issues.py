@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, or_, select
+from sqlalchemy import Connection, Row, or_, select, update
 
 from oms_connector.adapters.sql.schema import issues
 from oms_connector.adapters.sql.upsert import insert_on_conflict
@@ -45,6 +45,42 @@ class SqlIssueRepository:
             .order_by(issues.c.id)
         )
         return list(self._connection.execute(query).scalars())
+
+    def live_page(
+        self, project_keys: Sequence[str], *, after_id: str | None, limit: int
+    ) -> list[StoredIssue]:
+        query = select(issues).where(
+            issues.c.project_key.in_(list(project_keys)), ~issues.c.deleted
+        )
+        if after_id is not None:
+            query = query.where(issues.c.id > after_id)
+        rows = self._connection.execute(query.order_by(issues.c.id).limit(limit))
+        return [_issue(row) for row in rows]
+
+    def redecide(
+        self, read: StoredIssue, work_type: WorkType | None, reason: str, overridden: bool
+    ) -> bool:
+        old_type = issues.c.work_type
+        same_decision = (
+            old_type.is_(None) if read.work_type is None else old_type == read.work_type.value
+        )
+        statement = (
+            update(issues)
+            .where(
+                issues.c.id == read.snapshot.id,
+                issues.c.updated == read.updated,
+                ~issues.c.deleted,
+                same_decision,
+                issues.c.reason == read.reason,
+                issues.c.overridden == read.overridden,
+            )
+            .values(
+                work_type=None if work_type is None else work_type.value,
+                reason=reason,
+                overridden=overridden,
+            )
+        )
+        return self._connection.execute(statement).rowcount == 1
 
 
 def _row(issue: StoredIssue, stored_at: datetime) -> dict[str, Any]:
