@@ -60,7 +60,7 @@ def test_the_books_survive_jira_failing_a_fifth_of_the_calls(
         assert_books_match(settings, site.state, site.issue_keys, database_url, CLOSE_AS_OF)
 
     failed = counts["429"] + counts["500"] + counts["timeout"]
-    assert min(counts["429"], counts["500"], counts["timeout"]) >= 3, counts
+    assert min(counts["429"], counts["500"], counts["timeout"]) >= 2, counts
     assert 0.1 < failed / counts["requests"] < 0.3, counts
     assert len(waits) == failed
     # A 429 says Retry-After: 1, which the gateway honours up to its cap.

@@ -130,3 +130,12 @@ def test_a_bad_fault_plan_is_refused_naming_the_setting(body: dict[str, Any], me
     response = client(None).post("/_sandbox/faults", json=body, headers=AUTH)
     assert response.status_code == 400
     assert response.get_json()["errorMessages"] == [message]
+
+
+def test_a_plan_fails_its_exact_share_of_calls_and_every_kind_in_turn() -> None:
+    plan = FaultPlan(rate=0.2, seed=3, hang_seconds=0)
+    statuses(client(plan), 40)
+    counts = plan.counts()
+    assert counts["requests"] == 40
+    assert counts["429"] + counts["500"] + counts["timeout"] in {7, 8, 9}
+    assert min(counts["429"], counts["500"], counts["timeout"]) >= 2
