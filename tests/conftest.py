@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -22,6 +23,12 @@ from oms_connector.adapters.sql.engine import create_store_engine, upgrade
 from oms_connector.adapters.sql.store import SqlStore
 
 POSTGRES_URL_ENV = "OMS_TEST_DATABASE_URL"
+
+# CI draws the same examples every run, so that a red build can be replayed; a
+# workstation keeps exploring new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def _postgres_base_url() -> str:
