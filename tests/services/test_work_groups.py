@@ -155,3 +155,26 @@ def test_worklogs_started_from_until_on_are_left_out(store: Store, clock: FakeCl
         groups = uow.worklogs.work_groups(["ACME"], BOUNDS[:1], until=BOUNDS[1])
         found = sorted((g.period_index, g.seconds, g.worklog_ids) for g in groups)
     assert found == [(-1, 300, ("1",)), (0, 1800, ("2", "3"))]
+
+
+def test_keys_and_ids_with_quotes_backslashes_and_other_scripts_read_back_exactly(
+    store: Store, clock: FakeClock
+) -> None:
+    started = BOUNDS[0] + timedelta(days=1)
+    ids = ('w"1', "w\\2", "wé3", "w\n4", "w\u20ac5")
+    facts = EventFacts(
+        issues=(issue("1", 'ACME-"1\\'),),
+        worklogs=tuple(
+            worklog(worklog_id, issue_id="1", started=started, minutes=1) for worklog_id in ids
+        ),
+    )
+    with store.unit_of_work() as uow:
+        ingest_for(clock).apply(uow, facts)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        [group] = uow.worklogs.work_groups(["ACME"], BOUNDS)
+    assert (group.issue_key, group.seconds, group.worklog_ids) == (
+        'ACME-"1\\',
+        300,
+        tuple(sorted(ids)),
+    )
