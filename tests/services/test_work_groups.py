@@ -178,3 +178,24 @@ def test_keys_and_ids_with_quotes_backslashes_and_other_scripts_read_back_exactl
         300,
         tuple(sorted(ids)),
     )
+
+
+def test_a_plan_with_seventy_periods_reads_each_of_them(store: Store, clock: FakeClock) -> None:
+    """Two columns a period: more than one SQLite function call takes (127 arguments)."""
+    bounds = period_bounds(PLAN, 70)
+    facts = EventFacts(
+        issues=(issue("1", "ACME-1"),),
+        worklogs=(
+            worklog("a", issue_id="1", started=bounds[0] - timedelta(days=1), minutes=1),
+            worklog("b", issue_id="1", started=bounds[0], minutes=2),
+            worklog("c", issue_id="1", started=bounds[35] + timedelta(days=3), minutes=3),
+            worklog("d", issue_id="1", started=bounds[69], minutes=4),
+        ),
+    )
+    with store.unit_of_work() as uow:
+        ingest_for(clock).apply(uow, facts)
+        uow.commit()
+    with store.unit_of_work() as uow:
+        groups = uow.worklogs.work_groups(["ACME"], bounds)
+        found = sorted((g.period_index, g.seconds, g.worklog_ids) for g in groups)
+    assert found == [(-1, 60, ("a",)), (0, 120, ("b",)), (35, 180, ("c",)), (69, 240, ("d",))]

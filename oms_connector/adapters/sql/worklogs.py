@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta, timezone
-from itertools import pairwise
+from itertools import chain, pairwise
 from typing import Any
 
 from sqlalchemy import (
@@ -31,6 +31,8 @@ from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog
 
 STREAM_BATCH = 10_000
+SQLITE_MAX_FUNCTION_ARGS = 100
+"""Arguments given to one SQLite function call at most (SQLite's own limit is 127)."""
 ID_SEPARATOR = ","
 """Joins a group's worklog ids in one text column; no stored worklog id contains it."""
 _WORK_TYPES = {work_type.value: work_type for work_type in WorkType}
@@ -136,10 +138,19 @@ class SqlWorklogRepository:
         """
         if self._connection.dialect.name != "sqlite":
             return self._connection.execute(query)
-        groups = query.subquery("work_groups")
-        as_json = select(func.json_group_array(func.json_array(*groups.c)))
-        rows: list[list[Any]] = json.loads(self._connection.scalar(as_json) or "[]")
-        return rows
+        columns = list(query.subquery("work_groups").c)
+        if len(columns) <= SQLITE_MAX_FUNCTION_ARGS:
+            row = func.json_array(*columns)
+            text = self._connection.scalar(select(func.json_group_array(row)))
+            rows: list[list[Any]] = json.loads(text or "[]")
+            return rows
+        # More columns than a function takes (a plan with many periods): in parts.
+        parts = [
+            func.json_array(*columns[start : start + SQLITE_MAX_FUNCTION_ARGS])
+            for start in range(0, len(columns), SQLITE_MAX_FUNCTION_ARGS)
+        ]
+        text = self._connection.scalar(select(func.json_group_array(func.json_array(*parts))))
+        return [list(chain.from_iterable(row)) for row in json.loads(text or "[]")]
 
     def _id_list(self, in_period: ColumnElement[bool]) -> ColumnElement[str]:
         """The ids of a group's worklogs in the period, joined by ``ID_SEPARATOR``.
