@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
+from oms_connector.adapters.sql.event_writer import PostgresEventWriter
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.services.intake import BatchedIntake
@@ -34,13 +36,25 @@ def stored_keys(store: SqlStore) -> list[str]:
 
 @dataclass
 class Inserts:
-    """The inbox inserts the engine runs; the first can be held, a later one can fail."""
+    """The inbox inserts the store runs; the first can be held, a later one can fail.
+
+    SQLite's go through the engine (its events see them); PostgreSQL's through the
+    event writer's driver connection (its ``_execute`` is wrapped).
+    """
 
     hold_first: bool = False
     fail_insert: int = 0
-    executemany: list[bool] = field(default_factory=list)
+    multi_row: list[bool] = field(default_factory=list)
     writing: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
+
+    def seen(self, *, multi_row: bool, down: type[Exception]) -> None:
+        self.multi_row.append(multi_row)
+        if self.hold_first and len(self.multi_row) == 1:
+            self.writing.set()
+            assert self.release.wait(5), "the test never released the first insert"
+        if len(self.multi_row) == self.fail_insert:
+            raise down("the database is down")
 
     def before(
         self,
@@ -51,19 +65,26 @@ class Inserts:
         _context: Any,
         executemany: bool,
     ) -> None:
-        if not statement.startswith("INSERT INTO inbox"):
-            return
-        self.executemany.append(executemany)
-        if self.hold_first and len(self.executemany) == 1:
-            self.writing.set()
-            assert self.release.wait(5), "the test never released the first insert"
-        if len(self.executemany) == self.fail_insert:
-            raise connection.dialect.loaded_dbapi.OperationalError("the database is down")
+        if statement.startswith("INSERT INTO inbox"):
+            self.seen(multi_row=executemany, down=connection.dialect.loaded_dbapi.OperationalError)
 
 
 @pytest.fixture
-def inserts(sql_store: SqlStore) -> Iterator[Inserts]:
+def inserts(sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inserts]:
     watched = Inserts()
+    if sql_store.engine.dialect.name == "postgresql":
+        execute = PostgresEventWriter._execute
+
+        def watched_execute(
+            writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
+        ) -> set[str]:
+            rows = len(parameters) // 5  # key, event, body, received at, due at
+            watched.seen(multi_row=rows > 1, down=psycopg.OperationalError)
+            return execute(writer, cursor, statement, parameters)
+
+        monkeypatch.setattr(PostgresEventWriter, "_execute", watched_execute)
+        yield watched
+        return
     event.listen(sql_store.engine, "before_cursor_execute", watched.before)
     yield watched
     event.remove(sql_store.engine, "before_cursor_execute", watched.before)
@@ -99,7 +120,7 @@ def test_deliveries_one_at_a_time_each_take_one_single_row_insert(
     sql_store: SqlStore, intake: BatchedIntake, inserts: Inserts
 ) -> None:
     assert [add(intake, "d1"), add(intake, "d2"), add(intake, "d1")] == [True, True, False]
-    assert inserts.executemany == [False, False, False]
+    assert inserts.multi_row == [False, False, False]
     assert stored_keys(sql_store) == ["d1", "d2"]
 
 
@@ -114,7 +135,7 @@ def test_deliveries_queued_during_an_insert_are_stored_by_one_multi_row_insert(
     assert outcomes[1] is True
     assert sorted(outcomes[2:4]) == [False, True]
     assert outcomes[4] is False
-    assert inserts.executemany == [False, True]
+    assert inserts.multi_row == [False, True]
     assert stored_keys(sql_store) == ["d1", "d2", "d3"]
 
 
@@ -145,7 +166,7 @@ def test_many_threads_store_each_event_once_and_tell_exactly_one_caller_it_is_ne
 
 def test_a_multi_row_insert_with_a_bad_row_stores_none_of_the_rows(sql_store: SqlStore) -> None:
     bad = received("d3", body=None)  # type: ignore[arg-type]  # a NOT NULL violation
-    with pytest.raises(IntegrityError):
+    with pytest.raises((IntegrityError, psycopg.IntegrityError)):  # engine's, driver's
         sql_store.add_events([received("d1"), received("d2"), bad])
     assert stored_keys(sql_store) == []
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, create_engine, event, select, text
+from sqlalchemy import Engine, create_engine, select, text
 
 from oms_connector.adapters.sql.engine import create_store_engine
+from oms_connector.adapters.sql.event_writer import PostgresEventWriter
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.services.inbox import InboxService
@@ -102,36 +103,49 @@ def test_a_pooled_connection_the_server_ended_is_replaced_on_checkout(
     assert stored_keys(pg_store) == ["delivery:d1"]
 
 
+def writer_backend(admin: Engine) -> int:
+    """The server session of the event writer: the newest that ran the inbox insert."""
+    with admin.connect() as connection:
+        pid = connection.scalar(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE query LIKE 'INSERT INTO \"inbox\"%' "
+                "AND datname = current_database() ORDER BY backend_start DESC LIMIT 1"
+            )
+        )
+    assert isinstance(pid, int)
+    return pid
+
+
 @pytest.mark.postgres
-def test_a_connection_lost_under_the_insert_is_retried_once_and_the_event_stored_once(
+def test_a_connection_lost_between_inserts_is_replaced_and_the_event_stored_once(
     pg_store: SqlStore, admin: Engine
 ) -> None:
-    ended: list[int] = []
-
-    @event.listens_for(pg_store.engine, "before_cursor_execute")
-    def end_the_session_first(connection: Any, *_: Any) -> None:
-        if not ended:
-            ended.append(backend_pid(connection))
-            terminate(admin, ended[0])
-
     assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
-    assert len(ended) == 1
-    assert stored_keys(pg_store) == ["delivery:d1"]
+    lost = writer_backend(admin)
+    terminate(admin, lost)
+    assert pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW) is True
+    assert writer_backend(admin) != lost
+    assert stored_keys(pg_store) == ["delivery:d1", "delivery:d2"]
 
 
 @pytest.mark.postgres
 def test_an_insert_whose_answer_was_lost_is_not_stored_twice_by_the_retry(
-    pg_store: SqlStore,
+    pg_store: SqlStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    execute = PostgresEventWriter._execute
     lost: list[bool] = []
 
-    @event.listens_for(pg_store.engine, "after_cursor_execute")
-    def lose_the_first_answer(connection: Any, *_: Any) -> None:
+    def lose_the_first_answer(
+        writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
+    ) -> set[str]:
+        added = execute(writer, cursor, statement, parameters)
         if not lost:
             lost.append(True)
-            connection.connection.dbapi_connection.close()
+            cursor.connection.close()
             raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return added
 
+    monkeypatch.setattr(PostgresEventWriter, "_execute", lose_the_first_answer)
     # Committed by the first attempt, found by the retry: a repeated delivery, not new.
     assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is False
     assert lost == [True]
@@ -140,20 +154,43 @@ def test_an_insert_whose_answer_was_lost_is_not_stored_twice_by_the_retry(
 
 @pytest.mark.postgres
 def test_a_second_lost_connection_makes_the_store_unavailable(
-    pg_store: SqlStore, admin: Engine
+    pg_store: SqlStore, admin: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    execute = PostgresEventWriter._execute
     ended: list[int] = []
 
-    @event.listens_for(pg_store.engine, "before_cursor_execute")
-    def end_every_session(connection: Any, *_: Any) -> None:
-        ended.append(backend_pid(connection))
+    def end_every_session(
+        writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
+    ) -> set[str]:
+        ended.append(cursor.connection.info.backend_pid)
         terminate(admin, ended[-1])
+        return execute(writer, cursor, statement, parameters)
 
+    monkeypatch.setattr(PostgresEventWriter, "_execute", end_every_session)
     with pytest.raises(StoreUnavailableError, match="the database is unavailable"):
         pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW)
-    assert len(ended) == 2
-    event.remove(pg_store.engine, "before_cursor_execute", end_every_session)
+    assert len(set(ended)) == 2
+    monkeypatch.undo()
     assert stored_keys(pg_store) == []
+    # The writer connects afresh for the next delivery.
+    assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
+
+
+@pytest.mark.postgres
+def test_an_error_that_leaves_the_connection_up_is_not_retried(
+    pg_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+
+    def time_out(*_: Any) -> set[str]:
+        calls.append(1)
+        raise psycopg.errors.QueryCanceled("canceling statement due to statement timeout")
+
+    assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
+    monkeypatch.setattr(PostgresEventWriter, "_execute", time_out)
+    with pytest.raises(StoreUnavailableError, match="the database is unavailable: QueryCanceled"):
+        pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW)
+    assert calls == [1]
 
 
 def test_an_unreachable_postgresql_makes_the_store_unavailable() -> None:

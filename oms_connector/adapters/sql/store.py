@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from oms_connector.adapters.sql.alerts import SqlAlertRepository
 from oms_connector.adapters.sql.checkpoints import SqlCheckpointRepository
 from oms_connector.adapters.sql.engine import read_only as read_only_connection
+from oms_connector.adapters.sql.event_writer import PostgresEventWriter
 from oms_connector.adapters.sql.inbox import SqlInboxRepository
 from oms_connector.adapters.sql.issues import SqlIssueRepository
 from oms_connector.adapters.sql.statements import SqlStatementRepository
@@ -81,6 +82,9 @@ def _reason(error: OperationalError) -> str:
 class SqlStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._event_writer = (
+            PostgresEventWriter(engine) if engine.dialect.name == "postgresql" else None
+        )
 
     def unit_of_work(self, *, read_only: bool = False) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine, read_only=read_only)
@@ -92,33 +96,18 @@ class SqlStore:
     def add_events(self, events: Sequence[ReceivedEvent]) -> set[str]:
         """Store each event whose key is not stored, all committed or none; their keys.
 
-        On PostgreSQL the insert runs alone in autocommit: one round trip, one statement
-        that is its own transaction, durable once the server answers. A connection the
-        server dropped after it was pooled fails that statement; it is retried once on a
-        fresh connection, which stores nothing twice: the insert does nothing for a key
-        already stored, even when the lost answer was that of a commit (those events come
-        back as repeats). SQLite takes a unit of work (``BEGIN IMMEDIATE``, the insert,
-        the commit).
+        PostgreSQL: through the driver, on a connection the writer holds (see
+        ``event_writer``), retried once on a fresh connection when the server dropped
+        it. SQLite takes a unit of work (``BEGIN IMMEDIATE``, the insert, the commit).
         """
-        if self.engine.dialect.name != "postgresql":
-            with self.unit_of_work() as uow:
-                added = uow.inbox.add_many(events)
-                uow.commit()
-            return added
-        try:
-            return self._add_autocommitted(events)
-        except OperationalError as error:
-            if not error.connection_invalidated:
-                raise StoreUnavailableError(_reason(error)) from error
-        try:
-            return self._add_autocommitted(events)
-        except OperationalError as error:
-            raise StoreUnavailableError(_reason(error)) from error
-
-    def _add_autocommitted(self, events: Sequence[ReceivedEvent]) -> set[str]:
-        with self.engine.connect() as connection:
-            alone = connection.execution_options(isolation_level="AUTOCOMMIT")
-            return SqlInboxRepository(alone).add_many(events)
+        if self._event_writer is not None:
+            return self._event_writer.add(events)
+        with self.unit_of_work() as uow:
+            added = uow.inbox.add_many(events)
+            uow.commit()
+        return added
 
     def close(self) -> None:
+        if self._event_writer is not None:
+            self._event_writer.close()
         self.engine.dispose()
