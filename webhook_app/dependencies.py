@@ -16,8 +16,13 @@ from oms_connector.services.reports import StatementReports
 
 
 class Inbox(Protocol):
-    def receive(self, body: bytes, delivery_id: str | None = None) -> bool:
-        """Store a raw event, committed; whether it was new (False for a repeated delivery)."""
+    def receive(
+        self, body: bytes, delivery_id: str | None = None, event: str | None = None
+    ) -> bool:
+        """Store a raw event, committed; whether it was new (False for a repeated delivery).
+
+        ``event``: the body's ``webhookEvent``, already read by the caller.
+        """
         ...
 
     def counts(self) -> Mapping[InboxStatus, int]: ...

@@ -75,7 +75,7 @@ def _dispatch(state: AppState, name: str, body: bytes) -> Response:
             f"{DELIVERY_HEADER} must be 1 to {MAX_DELIVERY_ID_LENGTH} printable ASCII characters",
         )
     try:
-        new = state.services.inbox.receive(body, delivery_id)
+        new = state.services.inbox.receive(body, delivery_id, name)
     except StoreUnavailableError:
         response = problem(503, "store_unavailable", "the database is unavailable; retry later")
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)

@@ -58,8 +58,10 @@ class WakingInbox:
         self._inbox = inbox
         self._wake = wake
 
-    def receive(self, body: bytes, delivery_id: str | None = None) -> bool:
-        new = self._inbox.receive(body, delivery_id)
+    def receive(
+        self, body: bytes, delivery_id: str | None = None, event: str | None = None
+    ) -> bool:
+        new = self._inbox.receive(body, delivery_id, event)
         if new:
             self._wake.set()
         return new

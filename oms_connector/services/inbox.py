@@ -29,6 +29,7 @@ from oms_connector.services.ports import (
 )
 
 MAX_ERROR_LENGTH = 2_000
+MAX_EVENT_NAME_LENGTH = 200
 
 
 def dedup_key(body: bytes, delivery_id: str | None) -> str:
@@ -45,7 +46,7 @@ def event_name(body: bytes) -> str:
     except ValueError:
         return ""
     name = document.get("webhookEvent") if isinstance(document, dict) else None
-    return name[:200] if isinstance(name, str) else ""
+    return name[:MAX_EVENT_NAME_LENGTH] if isinstance(name, str) else ""
 
 
 class EventIntake(Protocol):
@@ -78,10 +79,17 @@ class InboxService:
         self._clock = clock
         self._intake = intake if intake is not None else UnitOfWorkIntake(store)
 
-    def receive(self, body: bytes, delivery_id: str | None = None) -> bool:
-        """Store a raw event (committed before returning); whether it was new."""
+    def receive(
+        self, body: bytes, delivery_id: str | None = None, event: str | None = None
+    ) -> bool:
+        """Store a raw event (committed before returning); whether it was new.
+
+        ``event`` is the body's ``webhookEvent`` when the caller has parsed it already;
+        otherwise it is read from the body.
+        """
         key = dedup_key(body, delivery_id)
-        return self._intake.add_event(key, event_name(body), body, self._clock.now())
+        name = event_name(body) if event is None else event[:MAX_EVENT_NAME_LENGTH]
+        return self._intake.add_event(key, name, body, self._clock.now())
 
     def parked(self) -> list[InboxEvent]:
         with self._store.unit_of_work() as uow:

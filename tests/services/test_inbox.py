@@ -94,6 +94,17 @@ class RecordingIntake:
         return new
 
 
+def test_an_event_name_the_caller_read_is_stored_as_given_up_to_200_characters(
+    store: Store, clock: FakeClock
+) -> None:
+    intake = RecordingIntake()
+    inbox = InboxService(store, clock, intake=intake)
+    created = body(webhookEvent="worklog_created", worklogs=[WORKLOG])
+    inbox.receive(created, "d1", "worklog_updated")  # the body is not read again
+    inbox.receive(created, "d2", "x" * 250)
+    assert [event for _, event, _, _ in intake.added] == ["worklog_updated", "x" * 200]
+
+
 def test_a_received_event_goes_through_the_given_intake_not_a_unit_of_work(
     store: Store, clock: FakeClock
 ) -> None:

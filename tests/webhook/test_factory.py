@@ -15,7 +15,9 @@ from .conftest import SECRET, SECRET_ENV, settings_mapping
 
 
 class NoInbox:
-    def receive(self, body: bytes, delivery_id: str | None = None) -> bool:
+    def receive(
+        self, body: bytes, delivery_id: str | None = None, event: str | None = None
+    ) -> bool:
         raise AssertionError("not called")
 
     def counts(self) -> dict[str, int]:

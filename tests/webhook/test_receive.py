@@ -260,7 +260,9 @@ def test_an_implausible_delivery_id_is_400_and_nothing_is_stored(
 
 
 class DownInbox:
-    def receive(self, body: bytes, delivery_id: str | None = None) -> bool:
+    def receive(
+        self, body: bytes, delivery_id: str | None = None, event: str | None = None
+    ) -> bool:
         raise StoreUnavailableError("the database is unavailable: OperationalError")
 
     def counts(self) -> dict[str, int]:
