@@ -9,10 +9,15 @@ joined to their issues, summed per project, period and work type, no id lists),
 one query per calendar of period boundaries, as the close reads them.
 
     .venv/bin/python bench/close.py [--plans 1000] [--worklogs 1000000] [--db PATH]
-                                    [--json PATH]
+                                    [--rounds 5] [--json PATH]
+
+Each of ``--rounds`` rounds times the floor, then the close, on a fresh copy of the
+database; the medians are compared (a shared machine's speed wanders by tens of per
+cent from one second to the next, and alternating puts that on both alike).
 
 ``--json PATH`` also writes the figures to PATH: floor_s, close_s, ratio,
-close_cpu_s, worklogs_per_s, peak_mb, plans, worklogs, statements (and bill_group_by_s).
+close_cpu_s, worklogs_per_s, peak_mb, plans, worklogs, statements, rounds, each
+round's floor_rounds_s and close_rounds_s (and bill_group_by_s).
 
 The database is generated once (outside the measurement) and reused while its size
 matches; delete it or pass --fresh to generate it again.
@@ -25,6 +30,7 @@ import json
 import random
 import resource
 import sqlite3
+import statistics
 import subprocess
 import sys
 import time
@@ -203,10 +209,11 @@ def main() -> int:
     parser.add_argument("--db", type=Path, default=Path("bench/out/close.sqlite3"))
     parser.add_argument("--fresh", action="store_true", help="generate the database again")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--rounds", type=int, default=5, help="floor-then-close rounds")
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure_only:
-        return report(args.db, args.plans, args.worklogs, args.json)
+        return report(args.db, args.plans, args.worklogs, args.rounds, args.json)
     args.db.parent.mkdir(parents=True, exist_ok=True)
     if args.fresh or not args.db.exists():
         for suffix in ("", "-wal", "-shm"):
@@ -232,6 +239,8 @@ def main() -> int:
             str(args.plans),
             "--worklogs",
             str(args.worklogs),
+            "--rounds",
+            str(args.rounds),
             *(["--json", str(args.json)] if args.json else []),
         ],
         check=False,
@@ -255,27 +264,56 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def report(path: Path, plan_count: int, worklog_count: int, json_path: Path | None) -> int:
-    # Work on a copy: the close writes statements, and every run must close the same month.
+def fresh_copy(path: Path) -> Path:
+    """A copy of the generated database: the close writes statements, and every round
+    must close the same month."""
     work = path.with_name(path.stem + "-run.sqlite3")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{work}{suffix}").unlink(missing_ok=True)
+    remove(work)
     source = sqlite3.connect(path)
     target = sqlite3.connect(work)
     source.backup(target)
     source.close()
     target.close()
-    floor_seconds = min(floor(work) for _ in range(3))
-    close_seconds, close_cpu_seconds, written = measure(work, plan_count)
+    return work
+
+
+def remove(database: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+
+
+def report(
+    path: Path, plan_count: int, worklog_count: int, rounds: int, json_path: Path | None
+) -> int:
+    # Rounds alternate the floor and the close, each on a fresh copy, so that whatever
+    # else the machine does falls on both alike; the medians are compared.
+    floors: list[float] = []
+    closes: list[tuple[float, float, int]] = []
+    for _ in range(rounds):
+        work = fresh_copy(path)
+        floors.append(floor(work))
+        closes.append(measure(work, plan_count))
+        remove(work)
     peak_mb = peak_rss_mb()
     # After the peak is read: SQLite's GROUP BY sorter must not count as the close's memory.
+    work = fresh_copy(path)
     bill_seconds = min(bill_group_by(work, plan_count) for _ in range(3))
+    remove(work)
+    floor_seconds = statistics.median(floors)
+    close_seconds, close_cpu_seconds, written = sorted(closes)[len(closes) // 2]
+    if written != plan_count:
+        raise SystemExit(
+            f"the close wrote {written} statements, not {plan_count}: {path} holds statements"
+            " already (delete it, or pass --fresh)"
+        )
     ratio = close_seconds / floor_seconds
     print(f"plans: {plan_count}  worklogs: {worklog_count}  statements written: {written}")
-    print(f"floor (one SQL GROUP BY):  {floor_seconds:.3f} s")
+    print(f"rounds: {rounds}, each the floor then the close on a fresh copy; medians shown")
+    print(f"floor (one SQL GROUP BY):  {floor_seconds:.3f} s  (rounds: {_seconds(floors)})")
     print(
         f"close:                     {close_seconds:.3f} s  "
         f"({worklog_count / close_seconds:,.0f} worklogs/s, {ratio:.2f}x the floor; target 3x)"
+        f"  (rounds: {_seconds([close[0] for close in closes])})"
     )
     print(f"close CPU time:            {close_cpu_seconds:.3f} s (all threads)")
     print(f"peak memory (max RSS):     {peak_mb:.0f} MB (target < 500 MB)")
@@ -294,13 +332,18 @@ def report(path: Path, plan_count: int, worklog_count: int, json_path: Path | No
             "plans": plan_count,
             "worklogs": worklog_count,
             "statements": written,
+            "rounds": rounds,
+            "floor_rounds_s": [round(seconds, 4) for seconds in floors],
+            "close_rounds_s": [round(close[0], 4) for close in closes],
             "bill_group_by_s": round(bill_seconds, 4),
         }
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(json.dumps(figures, indent=2) + "\n")
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{work}{suffix}").unlink(missing_ok=True)
     return 0
+
+
+def _seconds(values: list[float]) -> str:
+    return " ".join(f"{value:.3f}" for value in values)
 
 
 if __name__ == "__main__":
