@@ -44,7 +44,8 @@ def close_rows(quick: bool) -> list[Row]:
         (
             f"close: {f['plans']:,} plans, {f['worklogs']:,} worklogs",
             f"{f['close_s']:.2f} s ({f['worklogs_per_s']:,.0f} worklogs/s)",
-            f"SQL GROUP BY {f['floor_s']:.2f} s: {f['ratio']:.1f}x, peak {f['peak_mb']:.0f} MB",
+            f"SQL GROUP BY {f['floor_s']:.2f} s: {f['ratio']:.2f}x "
+            f"(medians of {f['rounds']} rounds), peak {f['peak_mb']:.0f} MB",
             f"<= 3x, < 500 MB: {verdict}",
         )
     ]

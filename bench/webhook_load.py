@@ -28,7 +28,7 @@ Prints requests per second and p50/p99 latency for each target, the ratio of eac
 webhook's throughput to the bare route's, and the load average before and after.
 Usage:
 
-    .venv/bin/python bench/webhook_load.py [--rounds 3] [--burst-seconds 5] [--clients 16]
+    .venv/bin/python bench/webhook_load.py [--rounds 5] [--burst-seconds 5] [--clients 16]
         [--seconds 10] [--rate 200] [--generator auto|wrk|python]
         [--pin-server CPUS] [--pin-load CPUS] [--json FIGURES.json]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -392,7 +392,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--burst-seconds", type=float, help="throughput round length (5, or --seconds if shorter)"
     )
-    parser.add_argument("--rounds", type=int, default=3, help="throughput rounds per target")
+    parser.add_argument("--rounds", type=int, default=5, help="throughput rounds per target")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--paced-clients", type=int, default=20)
     parser.add_argument("--rate", type=float, default=200.0)
