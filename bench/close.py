@@ -212,6 +212,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5, help="floor-then-close rounds")
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error("--rounds must be 1 or more")
     if args.measure_only:
         return report(args.db, args.plans, args.worklogs, args.rounds, args.json)
     args.db.parent.mkdir(parents=True, exist_ok=True)
@@ -294,18 +296,20 @@ def report(
         floors.append(floor(work))
         closes.append(measure(work, plan_count))
         remove(work)
+        if closes[-1][2] != plan_count:
+            raise SystemExit(
+                f"the close wrote {closes[-1][2]} statements, not {plan_count}: {path} holds"
+                " statements already (delete it, or pass --fresh)"
+            )
     peak_mb = peak_rss_mb()
     # After the peak is read: SQLite's GROUP BY sorter must not count as the close's memory.
     work = fresh_copy(path)
     bill_seconds = min(bill_group_by(work, plan_count) for _ in range(3))
     remove(work)
     floor_seconds = statistics.median(floors)
-    close_seconds, close_cpu_seconds, written = sorted(closes)[len(closes) // 2]
-    if written != plan_count:
-        raise SystemExit(
-            f"the close wrote {written} statements, not {plan_count}: {path} holds statements"
-            " already (delete it, or pass --fresh)"
-        )
+    close_seconds = statistics.median(close[0] for close in closes)
+    close_cpu_seconds = statistics.median(close[1] for close in closes)
+    written = plan_count
     ratio = close_seconds / floor_seconds
     print(f"plans: {plan_count}  worklogs: {worklog_count}  statements written: {written}")
     print(f"rounds: {rounds}, each the floor then the close on a fresh copy; medians shown")
@@ -315,8 +319,8 @@ def report(
         f"({worklog_count / close_seconds:,.0f} worklogs/s, {ratio:.2f}x the floor; target 3x)"
         f"  (rounds: {_seconds([close[0] for close in closes])})"
     )
-    print(f"close CPU time:            {close_cpu_seconds:.3f} s (all threads)")
-    print(f"peak memory (max RSS):     {peak_mb:.0f} MB (target < 500 MB)")
+    print(f"close CPU time:            {close_cpu_seconds:.3f} s (all threads, median)")
+    print(f"peak memory (max RSS):     {peak_mb:.0f} MB (over every round; target < 500 MB)")
     print(
         f"for information, the bill's GROUP BY (project, period, work type; sums only): "
         f"{bill_seconds:.3f} s, {close_seconds / bill_seconds:.2f}x of it"

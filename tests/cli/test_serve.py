@@ -1,11 +1,14 @@
-"""The worker's steps with and without closing, for serve and worker alike."""
+"""The worker's steps with and without closing, for serve and worker alike; serve's inbox."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 
 from oms_connector.bootstrap import open_gateway
 from oms_connector.cli import build_parser
+from oms_connector.commands.serve import WakingInbox
 from oms_connector.commands.sync import worker_steps
 from tests.cli.test_wiring import settings
 from tests.services.memory_store import MemoryStore
@@ -30,3 +33,28 @@ def test_no_close_leaves_closing_to_the_close_command(
     steps = worker_steps(settings(), gateway, MemoryStore(), FixedClock(), close=args.close)
     gateway.close()
     assert [name for name, _ in steps] == names
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, str | None, str | None]] = []
+
+    def receive(
+        self, body: bytes, delivery_id: str | None = None, event: str | None = None
+    ) -> bool:
+        self.received.append((body, delivery_id, event))
+        return len(self.received) == 1
+
+    def counts(self) -> dict[str, int]:
+        return {}
+
+
+def test_serve_s_inbox_passes_each_delivery_on_and_wakes_the_worker_for_a_new_one() -> None:
+    inbox, wake = Inbox(), threading.Event()
+    waking = WakingInbox(inbox, wake)  # type: ignore[arg-type]
+    assert waking.receive(b"{}", "d1", "worklog_created") is True
+    assert wake.is_set()
+    wake.clear()
+    assert waking.receive(b"{}", "d1", "worklog_created") is False  # a repeat: no wake-up
+    assert not wake.is_set()
+    assert inbox.received == [(b"{}", "d1", "worklog_created")] * 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -10,12 +11,13 @@ import psycopg
 import pytest
 from sqlalchemy import Engine, create_engine, select, text
 
+from oms_connector.adapters.sql import event_writer
 from oms_connector.adapters.sql.engine import create_store_engine
 from oms_connector.adapters.sql.event_writer import PostgresEventWriter
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.services.inbox import InboxService
-from oms_connector.services.ports import InboxStatus, StoreUnavailableError
+from oms_connector.services.ports import InboxStatus, ReceivedEvent, StoreUnavailableError
 from tests.conftest import migrated_store
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
@@ -103,29 +105,116 @@ def test_a_pooled_connection_the_server_ended_is_replaced_on_checkout(
     assert stored_keys(pg_store) == ["delivery:d1"]
 
 
-def writer_backend(admin: Engine) -> int:
-    """The server session of the event writer: the newest that ran the inbox insert."""
+def backend_alive(admin: Engine, pid: int) -> bool:
     with admin.connect() as connection:
-        pid = connection.scalar(
-            text(
-                "SELECT pid FROM pg_stat_activity WHERE query LIKE 'INSERT INTO \"inbox\"%' "
-                "AND datname = current_database() ORDER BY backend_start DESC LIMIT 1"
-            )
+        found = connection.scalar(
+            text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
         )
-    assert isinstance(pid, int)
-    return pid
+    return found == 1
+
+
+@pytest.fixture
+def executes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The backend of each insert the event writer sends."""
+    execute = PostgresEventWriter._execute
+    seen: list[int] = []
+
+    def counted(
+        writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
+    ) -> set[str]:
+        seen.append(cursor.connection.info.backend_pid)
+        return execute(writer, cursor, statement, parameters)
+
+    monkeypatch.setattr(PostgresEventWriter, "_execute", counted)
+    return seen
 
 
 @pytest.mark.postgres
-def test_a_connection_lost_between_inserts_is_replaced_and_the_event_stored_once(
-    pg_store: SqlStore, admin: Engine
+def test_a_connection_the_server_closed_is_replaced_before_the_insert(
+    pg_store: SqlStore, admin: Engine, executes: list[int]
 ) -> None:
     assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
-    lost = writer_backend(admin)
-    terminate(admin, lost)
+    terminate(admin, executes[0])
     assert pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW) is True
-    assert writer_backend(admin) != lost
+    # No failed attempt: the closed connection was noticed before sending.
+    assert len(executes) == 2
+    assert executes[1] != executes[0]
     assert stored_keys(pg_store) == ["delivery:d1", "delivery:d2"]
+
+
+@pytest.mark.postgres
+def test_a_connection_lost_during_the_insert_is_retried_once_and_the_event_stored_once(
+    pg_store: SqlStore, admin: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    execute = PostgresEventWriter._execute
+    attempts: list[int] = []
+
+    def end_the_first_session(
+        writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
+    ) -> set[str]:
+        attempts.append(cursor.connection.info.backend_pid)
+        if len(attempts) == 1:
+            terminate(admin, attempts[0])
+        return execute(writer, cursor, statement, parameters)
+
+    monkeypatch.setattr(PostgresEventWriter, "_execute", end_the_first_session)
+    assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
+    assert len(attempts) == 2
+    assert attempts[1] != attempts[0]
+    assert stored_keys(pg_store) == ["delivery:d1"]
+
+
+@pytest.mark.postgres
+def test_a_connection_older_than_the_pool_s_recycle_age_is_replaced(
+    pg_store: SqlStore, admin: Engine, executes: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
+    monkeypatch.setattr(event_writer, "POSTGRES_POOL_RECYCLE_SECONDS", -1)
+    assert pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW) is True
+    assert executes[1] != executes[0]
+    assert not backend_alive(admin, executes[0])  # closed, not left behind
+
+
+@pytest.mark.postgres
+def test_after_a_fork_the_child_opens_its_own_connection_and_leaves_the_parent_s_alone(
+    pg_store: SqlStore, admin: Engine, executes: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
+    parent = os.getpid()
+    monkeypatch.setattr(event_writer.os, "getpid", lambda: parent + 1)
+    assert pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW) is True
+    assert executes[1] != executes[0]
+    assert backend_alive(admin, executes[0])  # the parent's session, untouched
+    pg_store.close()  # in the "child": closes the child's session only
+    assert backend_alive(admin, executes[0])
+    assert not backend_alive(admin, executes[1])
+    monkeypatch.undo()
+    pg_store.close()  # back in the process that opened it
+    assert not backend_alive(admin, executes[0])
+
+
+@pytest.mark.postgres
+def test_a_closed_writer_refuses_deliveries(pg_store: SqlStore) -> None:
+    assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
+    pg_store.close()
+    with pytest.raises(StoreUnavailableError, match="the event writer is closed"):
+        pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW)
+
+
+@pytest.mark.postgres
+def test_a_naive_instant_and_an_oversized_batch_are_refused_before_anything_is_sent(
+    pg_store: SqlStore, executes: list[int]
+) -> None:
+    naive = ReceivedEvent("delivery:d1", "worklog_created", BODY, datetime(2026, 3, 1, 12))
+    with pytest.raises(ValueError, match="is not timezone-aware"):
+        pg_store.add_events([naive])
+    too_many = [
+        ReceivedEvent(f"delivery:{n}", "worklog_created", BODY, NOW)
+        for n in range(event_writer.MAX_EVENTS + 1)
+    ]
+    with pytest.raises(ValueError, match="1001 events in one insert; at most 1000"):
+        pg_store.add_events(too_many)
+    assert executes == []
 
 
 @pytest.mark.postgres

@@ -355,3 +355,29 @@ def test_readiness_is_200_when_the_database_answers(client: FlaskClient) -> None
 def test_a_get_on_the_webhook_is_405(client: FlaskClient, sql_store: SqlStore) -> None:
     assert client.get("/webhooks/jira").status_code == 405
     assert inbox_rows(sql_store) == []
+
+
+class RecordingInbox:
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, str | None, str | None]] = []
+
+    def receive(
+        self, body: bytes, delivery_id: str | None = None, event: str | None = None
+    ) -> bool:
+        self.received.append((body, delivery_id, event))
+        return True
+
+    def counts(self) -> dict[str, int]:
+        return {}
+
+
+def test_the_view_hands_the_event_name_it_read_to_the_inbox(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    inbox = RecordingInbox()
+    services = AppServices(inbox, DownProbe(), FixedClock().now)  # type: ignore[arg-type]
+    client = create_app(settings_from_mapping(settings_mapping()), services).test_client()
+    response = _post(client, BODY, **{"X-Atlassian-Webhook-Identifier": "d-1"})
+    assert response.status_code == 204
+    assert inbox.received == [(BODY, "d-1", json.loads(BODY)["webhookEvent"])]

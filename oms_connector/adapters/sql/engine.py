@@ -11,8 +11,8 @@ is recycled after ``POSTGRES_POOL_RECYCLE_SECONDS``, and one the server has clos
 (a restart, an idle timeout, a terminated backend) is noticed on checkout without a
 round trip: its socket is readable while it should be silent; the pool then opens a
 fresh one. A connection lost after checkout fails its statement; SQLAlchemy invalidates
-the pool, so the next unit of work connects afresh (``SqlStore.add_event``, the
-webhook's write, is retried once).
+the pool, so the next unit of work connects afresh. The webhook's write does not go
+through the pool (see ``event_writer``); its connection gets the same checks.
 """
 
 from __future__ import annotations
@@ -118,21 +118,26 @@ def read_only(connection: Connection) -> Connection:
 
 
 def _refuse_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Make the pool replace a connection the server has closed; no round trip.
+    """Make the pool replace a connection the server has closed; no round trip."""
+    if closed_by_server(dbapi_connection):
+        raise DisconnectionError("the server closed the connection, or is closing it")
 
-    The connector never listens for notifications, so a pooled connection's socket has
+
+def closed_by_server(connection: Any) -> bool:
+    """Whether an idle psycopg connection is closed or being closed; no round trip.
+
+    The connector never listens for notifications, so an idle connection's socket has
     nothing to read unless the server wrote to it: nearly always the error it sends as it
     ends the session (a restart, an idle timeout, a terminated backend), then the end of
     the stream. Such a connection is replaced; a live one that merely got a notice costs
     a reconnection, nothing else.
     """
-    pgconn = dbapi_connection.pgconn
+    pgconn = connection.pgconn
     if pgconn.status != ConnStatus.OK:
-        raise DisconnectionError("the connection is closed")
+        return True
     poll = select.poll()
     poll.register(pgconn.socket, select.POLLIN)
-    if poll.poll(0):
-        raise DisconnectionError("the server wrote to an idle connection: it is closing it")
+    return bool(poll.poll(0))
 
 
 def _alembic_config() -> Config:

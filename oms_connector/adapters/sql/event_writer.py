@@ -3,21 +3,27 @@
 The webhook's only write is this insert, and it runs for every delivery: through the
 engine, the connection checkout, the isolation level set and reset, and the statement's
 execution context cost more CPU than the insert itself. Here one connection, held by the
-writer in autocommit mode, runs one prepared ``INSERT … ON CONFLICT DO NOTHING RETURNING``
-per batch (one statement per batch size, prepared on the server once): a round trip,
-a statement that is its own transaction, durable once the server answers.
+writer in autocommit mode, runs one ``INSERT … ON CONFLICT DO NOTHING RETURNING`` per
+batch, prepared on the server once per connection and batch size: a round trip, a
+statement that is its own transaction, durable once the server answers.
 
-A connection the server dropped (a restart, an idle timeout, a terminated backend) fails
-its insert; the writer then connects afresh and runs the insert once more. That stores
-nothing twice: the insert skips a key already stored, even when the answer lost was
-that of a commit (those events come back as repeats). A second failure, or a database
-that cannot be reached, is ``StoreUnavailableError``.
+The connection gets what the pool gives its own: before each insert it is replaced when
+the server has closed it (its socket is readable while it should be silent; no round
+trip), when it is older than ``POSTGRES_POOL_RECYCLE_SECONDS``, or when the process is
+not the one that opened it (a fork). A connection lost during the insert fails it; the
+writer then connects afresh and runs the insert once more. That stores nothing twice:
+the insert skips a key already stored, even when the answer lost was that of a commit
+(those events come back as repeats). A second failure, an error that leaves the
+connection up, or a database that cannot be reached, is ``StoreUnavailableError``.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -25,8 +31,12 @@ from psycopg import sql
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from oms_connector.adapters.sql.engine import POSTGRES_POOL_RECYCLE_SECONDS, closed_by_server
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.services.ports import InboxStatus, ReceivedEvent, StoreUnavailableError
+
+MAX_EVENTS = 1_000
+"""Events in one insert at most (five parameters each; PostgreSQL takes 65,535)."""
 
 _INSERT = sql.SQL(
     "INSERT INTO {table} (dedup_key, event, body, received_at, status, attempts, available_at) "
@@ -39,10 +49,16 @@ _ROW = sql.SQL("(%s, %s, %s, %s, {pending}, 0, %s)").format(
 
 def insert_sql(rows: int) -> str:
     """The insert of ``rows`` events: key, event name, body, received at (twice: also due)."""
-    statement = _INSERT.format(
-        table=sql.Identifier(inbox.name), rows=sql.SQL(", ").join([_ROW] * rows)
-    )
-    return statement.as_string()
+    rows_sql = sql.SQL(", ").join([_ROW] * rows)
+    return _INSERT.format(table=sql.Identifier(inbox.name), rows=rows_sql).as_string()
+
+
+@dataclass(frozen=True)
+class _Session:
+    connection: psycopg.Connection[Any]
+    cursor: psycopg.Cursor[Any]
+    pid: int
+    opened: float
 
 
 class PostgresEventWriter:
@@ -51,39 +67,43 @@ class PostgresEventWriter:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._lock = threading.Lock()
-        self._connection: psycopg.Connection[Any] | None = None
-        self._cursor: psycopg.Cursor[Any] | None = None
+        self._session: _Session | None = None
+        self._inherited: list[_Session] = []
         self._statements: dict[int, str] = {}
+        self._closed = False
 
     def add(self, events: Sequence[ReceivedEvent]) -> set[str]:
         """Store each event whose key is not stored, all committed or none; their keys."""
         if not events:
             return set()
+        parameters = _parameters(events)
+        statement = self._statement(len(events))
         with self._lock:
             try:
-                return self._insert(events)
+                return self._insert(statement, parameters)
             except psycopg.OperationalError as error:
-                if not self._lost():
+                if not self._drop_if_lost():
                     raise StoreUnavailableError(_reason(error)) from error
             try:
-                return self._insert(events)
+                return self._insert(statement, parameters)
             except psycopg.OperationalError as error:
-                self._lost()
+                self._drop_if_lost()
                 raise StoreUnavailableError(_reason(error)) from error
 
     def close(self) -> None:
+        """Close the connections this process opened; later inserts are refused."""
         with self._lock:
-            connection, self._connection, self._cursor = self._connection, None, None
-            if connection is not None:
-                connection.close()
+            self._closed = True
+            sessions = [*self._inherited, *([self._session] if self._session else [])]
+            self._session, self._inherited = None, []
+            for session in sessions:
+                if session.pid == os.getpid():
+                    session.connection.close()
+                else:
+                    self._inherited.append(session)
 
-    def _insert(self, events: Sequence[ReceivedEvent]) -> set[str]:
-        cursor = self._connect()
-        parameters: list[Any] = []
-        for event in events:
-            received_at = event.received_at
-            parameters += (event.dedup_key, event.event, event.body, received_at, received_at)
-        return self._execute(cursor, self._statement(len(events)), parameters)
+    def _insert(self, statement: str, parameters: list[Any]) -> set[str]:
+        return self._execute(self._cursor(), statement, parameters)
 
     def _execute(
         self, cursor: psycopg.Cursor[Any], statement: str, parameters: Sequence[Any]
@@ -92,16 +112,37 @@ class PostgresEventWriter:
         return {row[0] for row in cursor.fetchall()}
 
     def _statement(self, rows: int) -> str:
+        if rows > MAX_EVENTS:
+            raise ValueError(f"{rows} events in one insert; at most {MAX_EVENTS}")
         statement = self._statements.get(rows)
         if statement is None:
             statement = self._statements[rows] = insert_sql(rows)
         return statement
 
-    def _connect(self) -> psycopg.Cursor[Any]:
-        """A cursor on the writer's connection: taken from the engine's pool, then its own."""
-        connection, cursor = self._connection, self._cursor
-        if connection is not None and cursor is not None and not connection.closed:
-            return cursor
+    def _cursor(self) -> psycopg.Cursor[Any]:
+        """The cursor of a usable connection: the one held, or a new one."""
+        if self._closed:
+            raise StoreUnavailableError("the event writer is closed")
+        session = self._session
+        if session is not None:
+            if session.pid != os.getpid():
+                # Inherited through a fork: the parent's session, never to be used or closed
+                # here (kept, so that it is not even collected).
+                self._inherited.append(session)
+                self._session = session = None
+            elif (
+                time.monotonic() - session.opened > POSTGRES_POOL_RECYCLE_SECONDS
+                or closed_by_server(session.connection)
+            ):
+                self._session = None
+                session.connection.close()
+                session = None
+        if session is None:
+            session = self._session = self._connect()
+        return session.cursor
+
+    def _connect(self) -> _Session:
+        """A connection taken from the engine's pool, then the writer's own."""
         try:
             pooled = self._engine.raw_connection()
         except DBAPIError as error:
@@ -111,18 +152,32 @@ class PostgresEventWriter:
             pooled.close()
             raise TypeError("the PostgreSQL event writer needs the psycopg driver")
         pooled.detach()  # no longer the pool's: closed by the writer, never handed back
-        connection.autocommit = True
-        self._connection, self._cursor = connection, connection.cursor()
-        return self._cursor
+        try:
+            connection.autocommit = True
+            cursor = connection.cursor()
+        except BaseException:
+            connection.close()
+            raise
+        return _Session(connection, cursor, os.getpid(), time.monotonic())
 
-    def _lost(self) -> bool:
+    def _drop_if_lost(self) -> bool:
         """Drop the connection if the server ended it; whether it did."""
-        connection = self._connection
-        if connection is None or not (connection.closed or connection.broken):
+        session = self._session
+        if session is None or not (session.connection.closed or session.connection.broken):
             return False
-        self._connection = self._cursor = None
-        connection.close()
+        self._session = None
+        session.connection.close()
         return True
+
+
+def _parameters(events: Sequence[ReceivedEvent]) -> list[Any]:
+    parameters: list[Any] = []
+    for event in events:
+        received_at = event.received_at
+        if received_at.tzinfo is None:
+            raise ValueError(f"instant {received_at.isoformat()} is not timezone-aware")
+        parameters += (event.dedup_key, event.event, event.body, received_at, received_at)
+    return parameters
 
 
 def _reason(error: BaseException | None) -> str:
