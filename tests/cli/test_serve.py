@@ -11,6 +11,7 @@ from oms_connector.cli import build_parser
 from oms_connector.commands.serve import WakingInbox
 from oms_connector.commands.sync import worker_steps
 from tests.cli.test_wiring import settings
+from tests.services.fakes import RecordingInbox
 from tests.services.memory_store import MemoryStore
 from tests.writeback.board import FixedClock
 
@@ -35,22 +36,8 @@ def test_no_close_leaves_closing_to_the_close_command(
     assert [name for name, _ in steps] == names
 
 
-class Inbox:
-    def __init__(self) -> None:
-        self.received: list[tuple[bytes, str | None, str | None]] = []
-
-    def receive(
-        self, body: bytes, delivery_id: str | None = None, event: str | None = None
-    ) -> bool:
-        self.received.append((body, delivery_id, event))
-        return len(self.received) == 1
-
-    def counts(self) -> dict[str, int]:
-        return {}
-
-
 def test_serve_s_inbox_passes_each_delivery_on_and_wakes_the_worker_for_a_new_one() -> None:
-    inbox, wake = Inbox(), threading.Event()
+    inbox, wake = RecordingInbox(), threading.Event()
     waking = WakingInbox(inbox, wake)  # type: ignore[arg-type]
     assert waking.receive(b"{}", "d1", "worklog_created") is True
     assert wake.is_set()

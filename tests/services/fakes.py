@@ -1,4 +1,4 @@
-"""Hand-written fakes for the service ports: a clock and an event parser."""
+"""Hand-written fakes for the service ports: a clock, an event parser, an inbox."""
 
 from __future__ import annotations
 
@@ -45,6 +45,24 @@ class FakeParser:
             issues=tuple(_issue(item) for item in document.get("issues", [])),
             worklogs=tuple(_worklog(item) for item in document.get("worklogs", [])),
         )
+
+
+class RecordingInbox:
+    """An inbox (as the webhook app uses it) recording each delivery; a repeated delivery
+    id is not new."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[bytes, str | None, str | None]] = []
+
+    def receive(
+        self, body: bytes, delivery_id: str | None = None, event: str | None = None
+    ) -> bool:
+        new = all(seen != delivery_id for _, seen, _ in self.received)
+        self.received.append((body, delivery_id, event))
+        return new
+
+    def counts(self) -> dict[str, int]:
+        return {}
 
 
 def _issue(item: dict[str, Any]) -> IssueFact:

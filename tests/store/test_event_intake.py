@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -113,20 +113,32 @@ def backend_alive(admin: Engine, pid: int) -> bool:
     return found == 1
 
 
-@pytest.fixture
-def executes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """The backend of each insert the event writer sends."""
+def watch_inserts(
+    monkeypatch: pytest.MonkeyPatch, end_session: Callable[[int, int], None] | None = None
+) -> list[int]:
+    """The backend of each insert the event writer sends, from now on.
+
+    ``end_session``, given the attempt's number (from 1) and backend, may end that session
+    just before the insert is sent.
+    """
     execute = PostgresEventWriter._execute
     seen: list[int] = []
 
-    def counted(
+    def watched(
         writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
     ) -> set[str]:
         seen.append(cursor.connection.info.backend_pid)
+        if end_session is not None:
+            end_session(len(seen), seen[-1])
         return execute(writer, cursor, statement, parameters)
 
-    monkeypatch.setattr(PostgresEventWriter, "_execute", counted)
+    monkeypatch.setattr(PostgresEventWriter, "_execute", watched)
     return seen
+
+
+@pytest.fixture
+def executes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    return watch_inserts(monkeypatch)
 
 
 @pytest.mark.postgres
@@ -146,18 +158,11 @@ def test_a_connection_the_server_closed_is_replaced_before_the_insert(
 def test_a_connection_lost_during_the_insert_is_retried_once_and_the_event_stored_once(
     pg_store: SqlStore, admin: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    execute = PostgresEventWriter._execute
-    attempts: list[int] = []
+    def end_the_first_session(attempt: int, backend: int) -> None:
+        if attempt == 1:
+            terminate(admin, backend)
 
-    def end_the_first_session(
-        writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
-    ) -> set[str]:
-        attempts.append(cursor.connection.info.backend_pid)
-        if len(attempts) == 1:
-            terminate(admin, attempts[0])
-        return execute(writer, cursor, statement, parameters)
-
-    monkeypatch.setattr(PostgresEventWriter, "_execute", end_the_first_session)
+    attempts = watch_inserts(monkeypatch, end_the_first_session)
     assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
     assert len(attempts) == 2
     assert attempts[1] != attempts[0]
@@ -245,17 +250,7 @@ def test_an_insert_whose_answer_was_lost_is_not_stored_twice_by_the_retry(
 def test_a_second_lost_connection_makes_the_store_unavailable(
     pg_store: SqlStore, admin: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    execute = PostgresEventWriter._execute
-    ended: list[int] = []
-
-    def end_every_session(
-        writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
-    ) -> set[str]:
-        ended.append(cursor.connection.info.backend_pid)
-        terminate(admin, ended[-1])
-        return execute(writer, cursor, statement, parameters)
-
-    monkeypatch.setattr(PostgresEventWriter, "_execute", end_every_session)
+    ended = watch_inserts(monkeypatch, lambda _attempt, backend: terminate(admin, backend))
     with pytest.raises(StoreUnavailableError, match="the database is unavailable"):
         pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW)
     assert len(set(ended)) == 2

@@ -22,6 +22,7 @@ from oms_connector.config import Settings, settings_from_mapping
 from oms_connector.services.inbox import InboxService
 from oms_connector.services.ports import StoreUnavailableError
 from tests.conftest import migrated_store
+from tests.services.fakes import RecordingInbox
 from webhook_app import create_app
 from webhook_app.dependencies import AppServices, StoreProbe
 from webhook_app.signature import sign
@@ -355,20 +356,6 @@ def test_readiness_is_200_when_the_database_answers(client: FlaskClient) -> None
 def test_a_get_on_the_webhook_is_405(client: FlaskClient, sql_store: SqlStore) -> None:
     assert client.get("/webhooks/jira").status_code == 405
     assert inbox_rows(sql_store) == []
-
-
-class RecordingInbox:
-    def __init__(self) -> None:
-        self.received: list[tuple[bytes, str | None, str | None]] = []
-
-    def receive(
-        self, body: bytes, delivery_id: str | None = None, event: str | None = None
-    ) -> bool:
-        self.received.append((body, delivery_id, event))
-        return True
-
-    def counts(self) -> dict[str, int]:
-        return {}
 
 
 def test_the_view_hands_the_event_name_it_read_to_the_inbox(
