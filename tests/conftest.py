@@ -61,18 +61,24 @@ def sqlite_url(directory: Path) -> str:
     return f"sqlite:///{directory / 'oms.sqlite3'}"
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-    ]
-)
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty database: a SQLite file, then (as a second parameter) a PostgreSQL schema."""
+SQL_BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+"""Parameters of a fixture run on each SQL backend (``backend_url`` reads them)."""
+
+
+def backend_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database for the fixture's parameter: a SQLite file or a PostgreSQL schema."""
     if request.param == "sqlite":
-        yield sqlite_url(tmp_path)
-    else:
-        yield request.getfixturevalue("postgres_url")
+        return sqlite_url(tmp_path)
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: a SQLite file, then (as a second parameter) a PostgreSQL schema."""
+    return backend_url(request, tmp_path)
 
 
 @contextmanager

@@ -9,28 +9,17 @@ from pathlib import Path
 import pytest
 
 from oms_connector.services.ports import Store
-from tests.conftest import migrated_store, sqlite_url
+from tests.conftest import SQL_BACKENDS, backend_url, migrated_store
 from tests.services.fakes import FakeClock
 from tests.services.memory_store import MemoryStore
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("memory", id="memory"),
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=[pytest.param("memory", id="memory"), *SQL_BACKENDS])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
         return
-    url = (
-        sqlite_url(tmp_path)
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    with migrated_store(url) as sql:
+    with migrated_store(backend_url(request, tmp_path)) as sql:
         yield sql
 
 

@@ -17,28 +17,17 @@ from oms_connector.commands.sync import summary
 from oms_connector.domain.classification import IssueSnapshot, WorkType
 from oms_connector.services.ports import Store, StoredIssue
 from oms_connector.services.sync import SyncReport, SyncService
-from tests.conftest import migrated_store, sqlite_url
+from tests.conftest import SQL_BACKENDS, backend_url, migrated_store
 from tests.sync.fakes import FakeGateway, FakeStore, FixedClock, ingest
 from tests.sync.test_sync_service import START, at, fetched, page, worklog
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("fake", id="fake"),
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
-    ]
-)
+@pytest.fixture(params=[pytest.param("fake", id="fake"), *SQL_BACKENDS])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "fake":
         yield FakeStore()
         return
-    url = (
-        sqlite_url(tmp_path)
-        if request.param == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
-    with migrated_store(url) as sql:
+    with migrated_store(backend_url(request, tmp_path)) as sql:
         yield sql
 
 
