@@ -1,34 +1,40 @@
 """Load on the webhook under gunicorn (2 workers): SQLite, PostgreSQL, and a bare Flask route.
 
-Three ``gunicorn -w 2 -k gthread`` servers run side by side: the bare route (reads the
-body, answers 204), the webhook app on SQLite, and on PostgreSQL. Each gets the same
-load: signed ``worklog_created`` bodies, each with a delivery id of its own.
+Three ``gunicorn -w 2`` servers run side by side, with the same worker class (``gevent``,
+as in production, or ``gthread``): the bare route (reads the body, answers 204), the
+webhook app on SQLite, and on PostgreSQL. Each gets the same load: signed
+``worklog_created`` bodies, each with a delivery id of its own.
 
-- throughput: ``--rounds`` rounds of ``--burst-seconds``; in each round the targets take
-  turns, so whatever else the machine is doing falls on every target alike; the median
-  round is shown, and every round's figure beside it. ``--clients`` keep-alive
-  connections as fast as they go, from ``wrk`` (C, one event-loop thread by default)
-  replaying requests signed beforehand (``bench/wrk/signed_posts.lua``): a Python
-  generator would share the GIL and the two cores with the server, cap the bare route
-  first and flatter the ratio. Without ``wrk`` on the PATH (Debian: ``apt-get install
-  wrk``), or with ``--generator python``, this process's threads make the load instead
-  (the output says so).
+- throughput: ``--rounds`` rounds of ``--burst-seconds``; in each round every level of
+  ``--clients`` (keep-alive connections, as fast as they go) is run against every target
+  in turn, so whatever else the machine is doing falls on every target alike. The median
+  round of each level is shown, with every round's figure beside it; a target's
+  throughput is its best median over the levels. That matters for the webhook: a
+  delivery is answered once its commit is durable, and one commit covers every delivery
+  waiting, so its throughput rises with concurrent deliveries until the CPU is busy;
+  the bare route's does not. The load comes from ``wrk`` (C, one event-loop thread by
+  default) replaying requests signed beforehand (``bench/wrk/signed_posts.lua``): a
+  Python generator would share the GIL and the two cores with the server, cap the bare
+  route first and flatter the ratio. Without ``wrk`` on the PATH (Debian: ``apt-get
+  install wrk``), or with ``--generator python``, this process's threads make the load
+  instead (the output says so).
 - paced: ``--rate`` requests per second for ``--seconds``, for the latency at that rate.
   Python threads on one shared schedule (request k is due at k / rate; the clients take
   turns, so requests are spread evenly, not sent in bursts); a latency is counted from
   when the request was due, so a late send counts against the server instead of
   vanishing (no coordinated omission). Debian's wrk has no fixed-rate mode.
 
-Fairness: same gunicorn settings, load generator and phases for every target, after a
-one-second warm-up each. Nothing is pinned unless asked: ``--pin-server`` and
+Fairness: same gunicorn settings, load generator, levels and phases for every target,
+after a one-second warm-up each. Nothing is pinned unless asked: ``--pin-server`` and
 ``--pin-load`` take ``taskset`` CPU lists (for instance ``0`` and ``1``) for gunicorn and
 for the load generator; PostgreSQL, a shared server, stays where the system puts it.
 
-Prints requests per second and p50/p99 latency for each target, the ratio of each
-webhook's throughput to the bare route's, and the load average before and after.
+Prints requests per second and p50/p99 latency for each target and level, the ratio of
+each webhook's throughput to the bare route's, and the load average before and after.
 Usage:
 
-    .venv/bin/python bench/webhook_load.py [--rounds 5] [--burst-seconds 5] [--clients 16]
+    .venv/bin/python bench/webhook_load.py [--rounds 5] [--burst-seconds 5]
+        [--clients 16 64] [--worker-class gevent|gthread] [--threads 8]
         [--seconds 10] [--rate 200] [--generator auto|wrk|python]
         [--pin-server CPUS] [--pin-load CPUS] [--json FIGURES.json]
         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
@@ -52,7 +58,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +76,8 @@ WRK_SCRIPT = ROOT / "bench" / "wrk" / "signed_posts.lua"
 PATH = "/webhooks/jira"
 SIGNED_PER_SECOND = 12_000
 """Requests signed beforehand per second of a wrk phase: above what any target here answers."""
+WORKER_CONNECTIONS = 1000
+"""gunicorn's default for the gevent worker: connections one worker serves at once."""
 
 
 def bare_app() -> Flask:
@@ -160,13 +168,20 @@ def pinned(command: list[str], cpus: str | None) -> list[str]:
     return ["taskset", "-c", cpus, *command] if cpus else command
 
 
+def worker_options(args: argparse.Namespace) -> list[str]:
+    """The worker class and its concurrency, the same for every target."""
+    if args.worker_class == "gevent":
+        return ["-k", "gevent", "--worker-connections", str(WORKER_CONNECTIONS)]
+    return ["-k", "gthread", "--threads", str(args.threads)]
+
+
 @contextmanager
 def gunicorn(
-    target: str, env: dict[str, str], chdir: Path, threads: int, cpus: str | None
+    target: str, env: dict[str, str], chdir: Path, workers: list[str], cpus: str | None
 ) -> Iterator[int]:
     port = free_port()
     command = [
-        GUNICORN, "-w", "2", "-k", "gthread", "--threads", str(threads), "-b", f"127.0.0.1:{port}",
+        GUNICORN, "-w", "2", *workers, "-b", f"127.0.0.1:{port}",
         "--keep-alive", "30", "--log-level", "warning", "--chdir", str(chdir), target,
     ]  # fmt: skip
     process = subprocess.Popen(pinned(command, cpus), env={**os.environ, **env})
@@ -296,12 +311,12 @@ class PythonLoad:
 
 
 def wrk_throughput(
-    port: int, deliveries: Deliveries, args: argparse.Namespace, directory: Path
+    port: int, deliveries: Deliveries, args: argparse.Namespace, directory: Path, clients: int
 ) -> Result:
     requests_file = directory / f"signed-{uuid.uuid4().hex[:8]}.tsv"
     deliveries.write(requests_file, int(args.burst_seconds * SIGNED_PER_SECOND))
     command = [
-        "wrk", "-t", str(args.wrk_threads), "-c", str(args.clients),
+        "wrk", "-t", str(args.wrk_threads), "-c", str(clients),
         "-d", f"{args.burst_seconds:g}s", "--timeout", "30s", "-s", str(WRK_SCRIPT),
         f"http://127.0.0.1:{port}{PATH}",
         "--", str(requests_file), str(args.wrk_threads),
@@ -352,27 +367,36 @@ class Target:
     name: str
     port: int
     deliveries: Deliveries
-    bursts: list[Result]
+    bursts: dict[int, list[Result]] = field(default_factory=dict)
+    """Each round's throughput, by number of connections."""
 
-    def throughput(self, args: argparse.Namespace, directory: Path) -> Result:
+    def throughput(self, args: argparse.Namespace, directory: Path, clients: int) -> Result:
         if args.generator == "wrk":
-            return wrk_throughput(self.port, self.deliveries, args, directory)
-        return PythonLoad(self.port, self.deliveries).run(args.burst_seconds, args.clients)
+            return wrk_throughput(self.port, self.deliveries, args, directory, clients)
+        return PythonLoad(self.port, self.deliveries).run(args.burst_seconds, clients)
 
-    def median_burst(self) -> Result:
-        return sorted(self.bursts, key=lambda burst: burst.rate)[len(self.bursts) // 2]
+    def median_burst(self, clients: int) -> Result:
+        bursts = self.bursts[clients]
+        return sorted(bursts, key=lambda burst: burst.rate)[len(bursts) // 2]
+
+    def best(self) -> tuple[int, Result]:
+        """The level with the highest median throughput, and its median round."""
+        medians = [(clients, self.median_burst(clients)) for clients in self.bursts]
+        return max(medians, key=lambda level: level[1].rate)
 
 
 def measure(targets: list[Target], args: argparse.Namespace, directory: Path) -> list[Result]:
-    """Throughput rounds taking the targets in turn, then each target's paced phase.
+    """Throughput rounds taking the levels and targets in turn, then each paced phase.
 
     Taking turns spreads what else the machine is doing over every target alike.
     """
     for target in targets:  # warm-up: connections, pools, prepared statements
-        PythonLoad(target.port, target.deliveries).run(1.0, args.clients)
+        PythonLoad(target.port, target.deliveries).run(1.0, min(args.clients))
     for _ in range(args.rounds):
-        for target in targets:
-            target.bursts.append(target.throughput(args, directory))
+        for clients in args.clients:
+            for target in targets:
+                burst = target.throughput(args, directory, clients)
+                target.bursts.setdefault(clients, []).append(burst)
     return [
         PythonLoad(target.port, target.deliveries).run(
             args.seconds, args.paced_clients, rate=args.rate
@@ -393,10 +417,19 @@ def parse_args() -> argparse.Namespace:
         "--burst-seconds", type=float, help="throughput round length (5, or --seconds if shorter)"
     )
     parser.add_argument("--rounds", type=int, default=5, help="throughput rounds per target")
-    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument(
+        "--clients",
+        type=int,
+        nargs="+",
+        default=[16, 64],
+        help="throughput levels: keep-alive connections",
+    )
     parser.add_argument("--paced-clients", type=int, default=20)
     parser.add_argument("--rate", type=float, default=200.0)
-    parser.add_argument("--threads", type=int, default=8, help="gunicorn threads per worker")
+    parser.add_argument("--worker-class", choices=["gevent", "gthread"], default="gevent")
+    parser.add_argument(
+        "--threads", type=int, default=8, help="gunicorn threads per worker (gthread)"
+    )
     parser.add_argument("--generator", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--wrk-threads", type=int, default=1)
     parser.add_argument("--pin-server", metavar="CPUS", help="taskset CPU list for gunicorn")
@@ -411,6 +444,9 @@ def parse_args() -> argparse.Namespace:
     args = parser.parse_args()
     if args.burst_seconds is None:
         args.burst_seconds = min(5.0, args.seconds)
+    if min(args.clients) < 1:
+        parser.error("--clients: every level must be at least 1 connection")
+    args.clients = sorted(set(args.clients))
     has_wrk = shutil.which("wrk") is not None
     if args.generator == "wrk" and not has_wrk:
         parser.error("wrk is not on the PATH (Debian: apt-get install wrk)")
@@ -432,10 +468,11 @@ def main() -> int:
         directory = Path(tmp)
         env = {"OMS_BENCH_WEBHOOK_SECRET": SECRET}
         server_cpus = args.pin_server or _all_cpus()
+        workers = worker_options(args)
         bare = servers.enter_context(
-            gunicorn("webhook_load:bare_app()", env, ROOT / "bench", args.threads, server_cpus)
+            gunicorn("webhook_load:bare_app()", env, ROOT / "bench", workers, server_cpus)
         )
-        targets = [Target("bare Flask 204", bare, Deliveries(), [])]
+        targets = [Target("bare Flask 204", bare, Deliveries())]
         sqlite_url = f"sqlite:///{directory / 'bench.sqlite3'}"
         pg_url = servers.enter_context(postgres_schema(args.postgres))
         for name, url in [("webhook, SQLite", sqlite_url), ("webhook, PostgreSQL", pg_url)]:
@@ -444,9 +481,9 @@ def main() -> int:
             config.write_text(CONFIG.format(url=url))
             env_app = {**env, "OMS_CONFIG": str(config)}
             port = servers.enter_context(
-                gunicorn("webhook_app.wsgi:app", env_app, ROOT, args.threads, server_cpus)
+                gunicorn("webhook_app.wsgi:app", env_app, ROOT, workers, server_cpus)
             )
-            targets.append(Target(name, port, Deliveries(), []))
+            targets.append(Target(name, port, Deliveries()))
         paced = measure(targets, args, directory)
     after = load_average()
     print_table(targets, paced, args, before, after)
@@ -461,16 +498,23 @@ KEYS = {"bare Flask 204": "bare", "webhook, SQLite": "sqlite", "webhook, Postgre
 def figures(
     targets: list[Target], paced: list[Result], args: argparse.Namespace, before: str, after: str
 ) -> dict[str, Any]:
-    """What ``bench/report.py`` reads: each target's median round and paced phase."""
+    """What ``bench/report.py`` reads: each target's best level, every level, the paced phase."""
     measured = {}
     for target, steady in zip(targets, paced, strict=True):
-        burst = target.median_burst()
+        clients, burst = target.best()
         measured[KEYS[target.name]] = {
             "rps": burst.rate,
             "p50_ms": burst.p50_ms,
             "p99_ms": burst.p99_ms,
             "errors": burst.errors,
-            "rounds_rps": [round_.rate for round_ in target.bursts],
+            "clients": clients,
+            "levels": {
+                str(level): {
+                    "rps": target.median_burst(level).rate,
+                    "rounds_rps": [round_.rate for round_ in target.bursts[level]],
+                }
+                for level in args.clients
+            },
             "paced_rps": steady.rate,
             "paced_p50_ms": steady.p50_ms,
             "paced_p99_ms": steady.p99_ms,
@@ -479,6 +523,7 @@ def figures(
     return {
         "rate": args.rate,
         "generator": args.generator,
+        "worker_class": args.worker_class,
         "load_average_before": before,
         "load_average_after": after,
         "targets": measured,
@@ -510,35 +555,47 @@ def print_table(
         if args.generator == "wrk"
         else "Python threads"
     )
+    levels = ", ".join(str(clients) for clients in args.clients)
     print(
-        f"\ngunicorn -w 2 -k gthread --threads {args.threads}, all three up at once; "
+        f"\ngunicorn -w 2 {' '.join(worker_options(args))}, all three up at once; "
         f"gunicorn on CPUs {args.pin_server or 'any'}, load on CPUs {args.pin_load or 'any'}\n"
-        f"throughput: {args.rounds} rounds of {args.burst_seconds:g} s per target, taking turns, "
-        f"{args.clients} keep-alive connections from {generator}; median round shown\n"
+        f"throughput: {args.rounds} rounds of {args.burst_seconds:g} s per target and level "
+        f"({levels} keep-alive connections), taking turns, from {generator}; "
+        "median round shown\n"
         f"paced: {args.seconds:g} s at {args.rate:g} req/s from {args.paced_clients} Python "
         "clients, latency counted from the scheduled send"
     )
     print(f"load average (1, 5, 15 min): {before} before, {after} after")
     header = (
-        f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}"
-        f"{'paced req/s':>13}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}   req/s by round"
+        f"{'target':<22}{'conns':>6}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}"
+        "   req/s by round"
     )
     print(header)
     print("-" * len(header))
+    for target in targets:
+        for clients in args.clients:
+            burst = target.median_burst(clients)
+            bursts = target.bursts[clients]
+            rounds = " ".join(f"{round_.rate:.0f}" for round_ in bursts)
+            notes = "; ".join(round_.note for round_ in bursts if round_.note)
+            print(
+                f"{target.name:<22}{clients:>6}{burst.rate:>9.0f}{burst.p50_ms:>9.1f}"
+                f"{burst.p99_ms:>9.1f}{burst.errors:>6}   {rounds}"
+                + (f" ({notes})" if notes else "")
+            )
+    print(f"\n{'paced':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'err':>6}")
     for target, steady in zip(targets, paced, strict=True):
-        burst = target.median_burst()
-        rounds = " ".join(f"{round_.rate:.0f}" for round_ in target.bursts)
-        notes = "; ".join(round_.note for round_ in target.bursts if round_.note)
         print(
-            f"{target.name:<22}{burst.rate:>9.0f}{burst.p50_ms:>9.1f}{burst.p99_ms:>9.1f}"
-            f"{burst.errors:>6}{steady.rate:>13.0f}{steady.p50_ms:>9.1f}"
-            f"{steady.p99_ms:>9.1f}{steady.errors:>6}   {rounds}" + (f" ({notes})" if notes else "")
+            f"{target.name:<22}{steady.rate:>9.0f}{steady.p50_ms:>9.1f}"
+            f"{steady.p99_ms:>9.1f}{steady.errors:>6}"
         )
-    bare = targets[0].median_burst().rate
+    bare_clients, bare = targets[0].best()
     for target, steady in zip(targets[1:], paced[1:], strict=True):
+        clients, best = target.best()
         print(
-            f"{target.name}: {target.median_burst().rate / bare:.0%} of the bare route's "
-            f"throughput; p99 at {args.rate:g} req/s {steady.p99_ms:.1f} ms"
+            f"{target.name}: {best.rate:.0f} req/s at {clients} connections, "
+            f"{best.rate / bare.rate:.0%} of the bare route's {bare.rate:.0f} "
+            f"(at {bare_clients}); p99 at {args.rate:g} req/s {steady.p99_ms:.1f} ms"
         )
 
 

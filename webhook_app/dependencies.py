@@ -87,9 +87,10 @@ class StoreProbe:
 def build_services(settings: Settings) -> AppServices:
     """The app's dependencies on the configured database.
 
-    Received events go through a ``BatchedIntake``: the request threads of a process
-    write concurrent deliveries with one statement (group commit). ``close`` refuses
-    new deliveries, waits for those being written, then releases the database.
+    Received events go through a ``BatchedIntake``: the requests of a process (threads,
+    or greenlets under the gevent worker) write concurrent deliveries with one statement
+    (group commit). ``close`` refuses new deliveries, waits for those being written,
+    then releases the database.
     """
     store, close_store = bootstrap.open_store(settings)
     clock = bootstrap.system_clock()

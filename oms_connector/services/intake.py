@@ -7,6 +7,11 @@ whether its event was new, and hands the next batch to the first thread still wa
 which writes it in turn. Alone, a delivery is written at once by its own thread, in a
 batch of one: nothing waits for a batch to fill, and no thread is started.
 
+"Thread" here is whatever runs a request: an OS thread, or a greenlet under gunicorn's
+gevent worker (which patches ``threading``, so the locks below are gevent's). There a
+writer waiting for the database lets the other greenlets run, and the deliveries they
+read meanwhile make up the next batch.
+
 Nobody is answered before the commit holding its event. A failed batch fails every
 delivery in it, and the store commits all of a batch or none of it. The same key twice
 in one batch is sent once: the first delivery is new (if the store had not got it),

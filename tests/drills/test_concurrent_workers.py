@@ -1,11 +1,12 @@
 """Drill: two workers and two web processes on PostgreSQL at once, then two closers at once.
 
-Two gunicorn processes serve the webhook app; the webhooks of 900 changes are posted
-to both at the same time, each delivery to one or the other at random, a fifth of
-them a second time to the other one, and a tenth never. Two ``oms-connector worker``
-processes share the inbox (and sync from Jira) meanwhile. Then two ``close --as-of``
-processes close the same periods at the same moment, twice. The books must equal the
-ground truth: each event applied once, each statement written once.
+Two gunicorn processes (gevent workers, as in production) serve the webhook app; the
+webhooks of 900 changes are posted to both at the same time, each delivery to one or
+the other at random, a fifth of them a second time to the other one, and a tenth never.
+Two ``oms-connector worker`` processes share the inbox (and sync from Jira) meanwhile.
+Then two ``close --as-of`` processes close the same periods at the same moment, twice.
+The books must equal the ground truth: each event applied once, each statement written
+once.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from tests.drills.site import Captured, sandbox
 
 CHANGES = 900
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
+WEB_WORKER = ["-w", "1", "-k", "gevent"]
+"""The production form's worker class (README), one worker per web process."""
 
 
 def free_port() -> int:
@@ -80,7 +83,7 @@ def test_two_workers_and_two_web_processes_share_one_postgresql_database(
             start(
                 config_path,
                 log=log,
-                command=[GUNICORN, "-w", "1", "-b", f"127.0.0.1:{port}", "webhook_app.wsgi:app"],
+                command=[GUNICORN, *WEB_WORKER, "-b", f"127.0.0.1:{port}", "webhook_app.wsgi:app"],
             )
             for port in ports
         ]
