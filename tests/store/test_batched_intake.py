@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 
-from oms_connector.adapters.sql.event_writer import PostgresEventWriter
+from oms_connector.adapters.sql.event_writer import PARAMETERS_PER_EVENT, PostgresEventWriter
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.services.intake import BatchedIntake
@@ -78,7 +78,7 @@ def inserts(sql_store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[In
         def watched_execute(
             writer: PostgresEventWriter, cursor: Any, statement: str, parameters: Any
         ) -> set[str]:
-            rows = len(parameters) // 5  # key, event, body, received at, due at
+            rows = len(parameters) // PARAMETERS_PER_EVENT
             watched.seen(multi_row=rows > 1, down=psycopg.OperationalError)
             return execute(writer, cursor, statement, parameters)
 

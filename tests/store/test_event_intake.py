@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -88,6 +88,31 @@ def test_the_inbox_service_receives_through_the_store_intake(sql_store: SqlStore
         BODY,
         NOW,
     )
+
+
+def numbered_event(n: int) -> ReceivedEvent:
+    return ReceivedEvent(
+        f"delivery:e{n:02}", f"event-{n}", f'{{"n": {n}}}'.encode(), NOW + timedelta(seconds=n)
+    )
+
+
+def test_a_batch_of_many_events_stores_each_one_s_own_values(sql_store: SqlStore) -> None:
+    sql_store.add_event("delivery:e07", "old", b"{}", NOW)
+    events = [numbered_event(n) for n in range(64)]
+    added = sql_store.add_events(events)
+    with sql_store.engine.connect() as connection:
+        columns = [inbox.c.dedup_key, inbox.c.event, inbox.c.body, inbox.c.received_at]
+        rows = connection.execute(
+            select(*columns, inbox.c.available_at, inbox.c.status, inbox.c.attempts).order_by(
+                inbox.c.dedup_key
+            )
+        ).all()
+    expected = [ReceivedEvent("delivery:e07", "old", b"{}", NOW) if n == 7 else e
+                for n, e in enumerate(events)]  # fmt: skip
+    assert added == {event.dedup_key for event in events} - {"delivery:e07"}
+    assert [tuple(row) for row in rows] == [
+        (e.dedup_key, e.event, e.body, e.received_at, e.received_at, "pending", 0) for e in expected
+    ]
 
 
 @pytest.mark.postgres
