@@ -31,6 +31,8 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DisconnectionError
 
+from oms_connector.services.ports import StoreUnavailableError
+
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_WAL_AUTOCHECKPOINT_PAGES = 10_000
 POSTGRES_POOL_RECYCLE_SECONDS = 1_800
@@ -115,6 +117,11 @@ def read_only(connection: Connection) -> Connection:
     if connection.dialect.name == "postgresql":
         return connection.execution_options(postgresql_readonly=True)
     return connection.execution_options(**{_SQLITE_READ_ONLY: True})
+
+
+def database_unavailable(driver_error: BaseException | None) -> StoreUnavailableError:
+    """The port's error for a database that cannot be used, naming the driver's error."""
+    return StoreUnavailableError(f"the database is unavailable: {type(driver_error).__name__}")
 
 
 def _refuse_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:

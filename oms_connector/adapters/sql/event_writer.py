@@ -31,7 +31,11 @@ from psycopg import sql
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from oms_connector.adapters.sql.engine import POSTGRES_POOL_RECYCLE_SECONDS, closed_by_server
+from oms_connector.adapters.sql.engine import (
+    POSTGRES_POOL_RECYCLE_SECONDS,
+    closed_by_server,
+    database_unavailable,
+)
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.services.ports import InboxStatus, ReceivedEvent, StoreUnavailableError
 
@@ -97,12 +101,12 @@ class PostgresEventWriter:
                 return self._insert(statement, parameters)
             except psycopg.OperationalError as error:
                 if not self._drop_if_lost():
-                    raise StoreUnavailableError(_reason(error)) from error
+                    raise database_unavailable(error) from error
             try:
                 return self._insert(statement, parameters)
             except psycopg.OperationalError as error:
                 self._drop_if_lost()
-                raise StoreUnavailableError(_reason(error)) from error
+                raise database_unavailable(error) from error
 
     def close(self) -> None:
         """Close the connections this process opened; later inserts are refused."""
@@ -160,7 +164,7 @@ class PostgresEventWriter:
         try:
             pooled = self._engine.raw_connection()
         except DBAPIError as error:
-            raise StoreUnavailableError(_reason(error.orig)) from error
+            raise database_unavailable(error.orig) from error
         connection = pooled.driver_connection
         if not isinstance(connection, psycopg.Connection):
             pooled.close()
@@ -192,7 +196,3 @@ def _parameters(events: Sequence[ReceivedEvent]) -> list[Any]:
             raise ValueError(f"instant {received_at.isoformat()} is not timezone-aware")
         parameters += (event.dedup_key, event.event, event.body, received_at)
     return parameters
-
-
-def _reason(error: BaseException | None) -> str:
-    return f"the database is unavailable: {type(error).__name__}"

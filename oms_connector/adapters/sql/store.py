@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from oms_connector.adapters.sql.alerts import SqlAlertRepository
 from oms_connector.adapters.sql.checkpoints import SqlCheckpointRepository
+from oms_connector.adapters.sql.engine import database_unavailable
 from oms_connector.adapters.sql.engine import read_only as read_only_connection
 from oms_connector.adapters.sql.event_writer import PostgresEventWriter
 from oms_connector.adapters.sql.inbox import SqlInboxRepository
@@ -19,7 +20,7 @@ from oms_connector.adapters.sql.issues import SqlIssueRepository
 from oms_connector.adapters.sql.statements import SqlStatementRepository
 from oms_connector.adapters.sql.worklogs import SqlWorklogRepository
 from oms_connector.adapters.sql.writebacks import SqlWritebackRepository
-from oms_connector.services.ports import ReceivedEvent, StoreUnavailableError
+from oms_connector.services.ports import ReceivedEvent
 
 
 class SqlUnitOfWork:
@@ -32,7 +33,7 @@ class SqlUnitOfWork:
         try:
             connection = self._engine.connect()
         except OperationalError as error:
-            raise StoreUnavailableError(_reason(error)) from error
+            raise database_unavailable(error.orig) from error
         if self._read_only:
             connection = read_only_connection(connection)
         self._connection = connection
@@ -58,10 +59,10 @@ class SqlUnitOfWork:
                 connection.close()
         except OperationalError as error:
             if exc is None:
-                raise StoreUnavailableError(_reason(error)) from error
+                raise database_unavailable(error.orig) from error
         # The database going away mid-transaction is a transient failure, not a bug.
         if isinstance(exc, OperationalError):
-            raise StoreUnavailableError(_reason(exc)) from exc
+            raise database_unavailable(exc.orig) from exc
 
     def commit(self) -> None:
         self._active().commit()
@@ -73,10 +74,6 @@ class SqlUnitOfWork:
         if self._connection is None:
             raise RuntimeError("the unit of work is not open (use it in a with block)")
         return self._connection
-
-
-def _reason(error: OperationalError) -> str:
-    return f"the database is unavailable: {type(error.orig).__name__}"
 
 
 class SqlStore:
