@@ -71,28 +71,30 @@ def wait_until_serving(port: int, process: subprocess.Popen[bytes]) -> None:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         assert process.poll() is None, f"gunicorn exited with status {process.returncode}"
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
+            if health(port) == 200:
                 return
         except OSError:
             time.sleep(0.1)
-        finally:
-            connection.close()
     pytest.fail("gunicorn did not start serving")
 
 
-def send(port: int, sender: int) -> list[int]:
-    """``PER_SENDER`` deliveries on one keep-alive connection; their statuses."""
+def health(port: int) -> int:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        connection.request("GET", "/healthz")
+        return connection.getresponse().status
+    finally:
+        connection.close()
+
+
+def send(port: int, deliveries: list[str]) -> list[int]:
+    """Signed deliveries, one after the other on one keep-alive connection; their statuses."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     statuses = []
     try:
-        for n in range(PER_SENDER):
-            headers = {
-                **signed(BODY),
-                "X-Atlassian-Webhook-Identifier": f"sender-{sender:02}-{n:02}",
-            }
+        for delivery in deliveries:
+            headers = {**signed(BODY), "X-Atlassian-Webhook-Identifier": delivery}
             connection.request("POST", "/webhooks/jira", body=BODY, headers=headers)
             response = connection.getresponse()
             response.read()
@@ -106,25 +108,6 @@ def config_file(directory: Path, url: str) -> Path:
     config = directory / "config.yaml"
     config.write_text(CONFIG.format(url=url, secret_env=SECRET_ENV))
     return config
-
-
-def post(port: int, delivery: str) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        headers = {**signed(BODY), "X-Atlassian-Webhook-Identifier": delivery}
-        connection.request("POST", "/webhooks/jira", body=BODY, headers=headers)
-        return connection.getresponse().status
-    finally:
-        connection.close()
-
-
-def health(port: int) -> int:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", "/healthz")
-        return connection.getresponse().status
-    finally:
-        connection.close()
 
 
 SLOW_INSERT = """
@@ -159,14 +142,14 @@ def test_the_worker_serves_other_requests_while_a_commit_is_in_flight(
         with store.engine.begin() as connection:
             connection.exec_driver_sql(SLOW_INSERT)
         with gevent_server(config) as port, ThreadPoolExecutor(1) as pool:
-            slow = pool.submit(post, port, "slow")
+            slow = pool.submit(send, port, ["slow"])
             while not inserts_sleeping(store):
                 assert not slow.done(), slow.result()
                 time.sleep(0.01)
             assert health(port) == 200
             # Answered while the insert still runs: the worker was not blocked by it.
             assert inserts_sleeping(store) == 1
-            assert slow.result() == 204
+            assert slow.result() == [204]
         with store.engine.connect() as connection:
             keys = connection.execute(text("SELECT dedup_key FROM inbox")).scalars().all()
     assert keys == ["delivery:slow"]
@@ -179,9 +162,8 @@ def test_concurrent_deliveries_are_stored_once_and_share_commits(
     config = config_file(tmp_path, postgres_url)
     with migrated_store(postgres_url) as store:
         with gevent_server(config) as port, ThreadPoolExecutor(SENDERS) as pool:
-            statuses = [
-                s for batch in pool.map(lambda n: send(port, n), range(SENDERS)) for s in batch
-            ]
+            senders = [[f"s{s:02}-{n:02}" for n in range(PER_SENDER)] for s in range(SENDERS)]
+            statuses = [s for sent in pool.map(lambda d: send(port, d), senders) for s in sent]
         with store.engine.connect() as connection:
             keys = connection.execute(text("SELECT dedup_key FROM inbox")).scalars().all()
             commits = connection.execute(
@@ -189,9 +171,5 @@ def test_concurrent_deliveries_are_stored_once_and_share_commits(
             ).scalar_one()
     deliveries = SENDERS * PER_SENDER
     assert statuses == [204] * deliveries
-    assert sorted(keys) == sorted(
-        f"delivery:sender-{sender:02}-{n:02}"
-        for sender in range(SENDERS)
-        for n in range(PER_SENDER)
-    )
+    assert sorted(keys) == sorted(f"delivery:{d}" for sent in senders for d in sent)
     assert commits <= deliveries // 4, f"{commits} commits for {deliveries} deliveries"
