@@ -5,7 +5,8 @@ is stored (the fast path), and sync, inbox and close run every
 ``worker.interval_seconds`` (close left out with ``--no-close``), after reclassifying the
 stored issues if the classification settings changed; the statement pages
 are served beside the webhook. Production with several web workers runs the app under
-gunicorn (``webhook_app.wsgi:app``) and ``oms-connector worker`` beside it instead.
+gunicorn's gevent worker (``webhook_app.wsgi:app``) and ``oms-connector worker`` beside
+it instead.
 """
 
 from __future__ import annotations
