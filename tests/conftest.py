@@ -1,4 +1,5 @@
-"""Shared fixtures: a database URL for each backend, and a migrated store on it.
+"""Shared fixtures: a database URL for each backend, a migrated store on it, and a store
+of every kind (in memory, SQLite, PostgreSQL) for the tests of services.
 
 PostgreSQL variants run when ``OMS_TEST_DATABASE_URL`` is set. Without it they are
 skipped on a workstation but fail under CI (env ``CI`` set): CI must never skip them.
@@ -21,6 +22,8 @@ from sqlalchemy.engine import make_url
 
 from oms_connector.adapters.sql.engine import create_store_engine, upgrade
 from oms_connector.adapters.sql.store import SqlStore
+from oms_connector.services.ports import Store
+from tests.services.memory_store import MemoryStore
 
 POSTGRES_URL_ENV = "OMS_TEST_DATABASE_URL"
 
@@ -98,3 +101,13 @@ def sql_store(database_url: str) -> Iterator[SqlStore]:
     """The SQL store on a freshly migrated database of each backend."""
     with migrated_store(database_url) as store:
         yield store
+
+
+@pytest.fixture(params=[pytest.param("memory", id="memory"), *SQL_BACKENDS])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """The in-memory store, then the SQL store of each backend, freshly migrated."""
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    with migrated_store(backend_url(request, tmp_path)) as sql:
+        yield sql

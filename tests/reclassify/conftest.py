@@ -1,6 +1,7 @@
-"""Reclassification runs on the stores the service tests use: the in-memory fake, then
-the SQL store of each backend (a SQLite file, then a PostgreSQL schema)."""
+"""Reclassification runs on the stores the service tests use (the ``store`` fixture of
+``tests/conftest.py``: the in-memory fake, then the SQL store of each backend) and on
+their fixed clock."""
 
-from tests.services.conftest import clock, store
+from tests.services.conftest import clock
 
-__all__ = ["clock", "store"]
+__all__ = ["clock"]

@@ -1,21 +1,19 @@
-"""Small hand-written fakes of our own ports: the store (issues, worklogs, checkpoints),
-the clock and the Jira gateway."""
+"""Small hand-written fakes of our own ports: the clock and the Jira gateway (the store
+is the in-memory one of the service tests, ``tests.services.memory_store``)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from oms_connector.domain.classification import Classifier, IssueSnapshot
 from oms_connector.domain.plans import Plan
-from oms_connector.domain.worklogs import Worklog, supersedes
+from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.ingest import Ingest
-from oms_connector.services.ports import StoredIssue
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -26,112 +24,6 @@ class FixedClock:
 
     def now(self) -> datetime:
         return self.instant
-
-
-@dataclass
-class State:
-    issues: dict[str, StoredIssue] = field(default_factory=dict)
-    worklogs: dict[str, Worklog] = field(default_factory=dict)
-    checkpoints: dict[str, str] = field(default_factory=dict)
-
-    def copy(self) -> State:
-        return State(dict(self.issues), dict(self.worklogs), dict(self.checkpoints))
-
-
-class FakeIssues:
-    def __init__(self, state: State) -> None:
-        self._state = state
-
-    def save_if_not_older(self, issue: StoredIssue, stored_at: datetime) -> bool:
-        old = self._state.issues.get(issue.snapshot.id)
-        if old is not None and (old.deleted or old.updated > issue.updated):
-            return False
-        self._state.issues[issue.snapshot.id] = issue
-        return True
-
-    def get(self, issue_id: str) -> StoredIssue | None:
-        return self._state.issues.get(issue_id)
-
-    def live_ids(self, project_keys: Sequence[str]) -> list[str]:
-        return sorted(
-            issue_id
-            for issue_id, issue in self._state.issues.items()
-            if issue.snapshot.project_key in project_keys
-            and issue.work_type is not None
-            and not issue.deleted
-        )
-
-
-class FakeWorklogs:
-    def __init__(self, state: State) -> None:
-        self._state = state
-
-    def save_if_supersedes(self, worklog: Worklog, stored_at: datetime) -> bool:
-        old = self._state.worklogs.get(worklog.id)
-        if old is not None and not supersedes(worklog, old):
-            return False
-        if old is not None and worklog.deleted:
-            worklog = replace(old, deleted=True, updated=worklog.updated)
-        self._state.worklogs[worklog.id] = worklog
-        return True
-
-    def get(self, worklog_id: str) -> Worklog | None:
-        return self._state.worklogs.get(worklog_id)
-
-
-class FakeCheckpoints:
-    def __init__(self, state: State) -> None:
-        self._state = state
-
-    def get(self, name: str) -> str | None:
-        return self._state.checkpoints.get(name)
-
-    def set(self, name: str, checkpoint: str, now: datetime) -> None:
-        self._state.checkpoints[name] = checkpoint
-
-
-class FakeUnitOfWork:
-    """Works on a copy of the committed state; only ``commit`` publishes it."""
-
-    def __init__(self, store: FakeStore) -> None:
-        self._store = store
-        self._state = store.state.copy()
-        self.issues = FakeIssues(self._state)
-        self.worklogs = FakeWorklogs(self._state)
-        self.checkpoints = FakeCheckpoints(self._state)
-
-    @property
-    def inbox(self) -> Any:
-        raise NotImplementedError
-
-    statements = writebacks = inbox
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        return None
-
-    def commit(self) -> None:
-        self._store.state = self._state.copy()
-        self._store.commits += 1
-
-    def rollback(self) -> None:
-        self._state = self._store.state.copy()
-
-
-class FakeStore:
-    def __init__(self) -> None:
-        self.state = State()
-        self.commits = 0
-
-    def unit_of_work(self, *, read_only: bool = False) -> FakeUnitOfWork:
-        return FakeUnitOfWork(self)
 
 
 def plan(*projects: str) -> Plan:

@@ -8,8 +8,6 @@ stored live ids are a SQL read).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -17,18 +15,9 @@ from oms_connector.commands.sync import summary
 from oms_connector.domain.classification import IssueSnapshot, WorkType
 from oms_connector.services.ports import Store, StoredIssue
 from oms_connector.services.sync import SyncReport, SyncService
-from tests.conftest import SQL_BACKENDS, backend_url, migrated_store
-from tests.sync.fakes import FakeGateway, FakeStore, FixedClock, ingest
+from tests.services.memory_store import MemoryStore
+from tests.sync.fakes import FakeGateway, FixedClock, ingest
 from tests.sync.test_sync_service import START, at, fetched, page, worklog
-
-
-@pytest.fixture(params=[pytest.param("fake", id="fake"), *SQL_BACKENDS])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "fake":
-        yield FakeStore()
-        return
-    with migrated_store(backend_url(request, tmp_path)) as sql:
-        yield sql
 
 
 def service(gateway: FakeGateway, store: Store, reconcile_every: int = 0) -> SyncService:
@@ -154,7 +143,7 @@ def test_every_nth_pass_reconciles(store: Store) -> None:
 
 def test_a_negative_reconcile_interval_is_refused() -> None:
     with pytest.raises(ValueError, match="reconcile_every must be 0 or more, not -1"):
-        service(FakeGateway(), FakeStore(), reconcile_every=-1)
+        service(FakeGateway(), MemoryStore(), reconcile_every=-1)
 
 
 def test_worklogs_that_worklog_list_does_not_return_are_counted_and_left_as_stored(

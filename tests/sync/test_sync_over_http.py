@@ -18,7 +18,8 @@ from oms_connector.adapters.jira_gateway import (
 )
 from oms_connector.services.sync import SyncService
 from tests.gateway.jira_json import API, SITE, changed, issue, worklog
-from tests.sync.fakes import FakeStore, FixedClock, ingest
+from tests.services.memory_store import MemoryStore
+from tests.sync.fakes import FixedClock, ingest
 
 START = datetime(2026, 2, 1, tzinfo=UTC)
 START_MS = 1769904000000
@@ -85,7 +86,7 @@ def jira(http: responses.RequestsMock, *, list_fails_on_second_call: bool) -> No
     )
 
 
-def sync(gateway: JiraRestGateway, store: FakeStore) -> SyncService:
+def sync(gateway: JiraRestGateway, store: MemoryStore) -> SyncService:
     clock = FixedClock()
     return SyncService(gateway, store, ingest(clock, "ACME"), clock, ["ACME"], start=START)
 
@@ -94,7 +95,7 @@ def test_a_pass_reads_each_endpoint_and_never_the_removed_search(
     http: responses.RequestsMock, gateway: JiraRestGateway
 ) -> None:
     jira(http, list_fails_on_second_call=False)
-    store = FakeStore()
+    store = MemoryStore()
 
     report = sync(gateway, store).run_once()
 
@@ -118,7 +119,7 @@ def test_a_failure_in_the_middle_of_a_pass_keeps_the_checkpoint_and_the_next_pas
     http: responses.RequestsMock, gateway: JiraRestGateway
 ) -> None:
     jira(http, list_fails_on_second_call=True)
-    store = FakeStore()
+    store = MemoryStore()
 
     with pytest.raises(JiraUnavailable, match="did not answer POST worklog/list after 3 attempts"):
         sync(gateway, store).run_once()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,10 +18,10 @@ from oms_connector.services.sync import (
     issues_jql,
     jql_time,
 )
+from tests.services.memory_store import MemoryStore
 from tests.sync.fakes import (
     Change,
     FakeGateway,
-    FakeStore,
     Fetched,
     FixedClock,
     JiraDownError,
@@ -50,7 +51,7 @@ def page(*changes: tuple[str, int], until: int | None = None) -> Page:
 
 
 def service(
-    gateway: FakeGateway, store: FakeStore, overlap: timedelta = timedelta(minutes=2)
+    gateway: FakeGateway, store: MemoryStore, overlap: timedelta = timedelta(minutes=2)
 ) -> SyncService:
     clock = FixedClock()
     return SyncService(
@@ -72,7 +73,7 @@ def jira_with_two_pages() -> FakeGateway:
 
 
 def test_a_first_pass_reads_from_the_start_and_stores_every_fact() -> None:
-    gateway, store = jira_with_two_pages(), FakeStore()
+    gateway, store = jira_with_two_pages(), MemoryStore()
 
     report = service(gateway, store).run_once()
 
@@ -109,7 +110,7 @@ def test_a_first_pass_reads_from_the_start_and_stores_every_fact() -> None:
 
 
 def test_the_next_pass_reads_from_each_checkpoint_less_the_overlap() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     service(jira_with_two_pages(), store).run_once()
     gateway = FakeGateway(zone=ZoneInfo("Asia/Kolkata"))
 
@@ -127,9 +128,9 @@ def test_the_next_pass_reads_from_each_checkpoint_less_the_overlap() -> None:
 
 
 def test_facts_read_again_in_the_overlap_are_stored_once() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     service(jira_with_two_pages(), store).run_once()
-    before = store.state.copy()
+    before = copy.deepcopy(store.state)
 
     report = service(jira_with_two_pages(), store).run_once()
 
@@ -139,7 +140,7 @@ def test_facts_read_again_in_the_overlap_are_stored_once() -> None:
 
 
 def test_worklogs_on_issues_unknown_to_the_store_fetch_those_issues_in_bulk_once() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     gateway = FakeGateway(
         change_pages=[page(("21", 5), ("22", 6), until=6), page(("23", 7), until=7)],
         worklogs_by_id={
@@ -159,7 +160,7 @@ def test_worklogs_on_issues_unknown_to_the_store_fetch_those_issues_in_bulk_once
 
 
 def test_issues_already_stored_are_not_fetched_again() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     service(FakeGateway(issue_pages=[[fetched("7", "ACME-7", 1)]]), store).run_once()
     gateway = FakeGateway(
         change_pages=[page(("21", 5), until=5)], worklogs_by_id={"21": worklog("21", "7", 5)}
@@ -171,7 +172,7 @@ def test_issues_already_stored_are_not_fetched_again() -> None:
 
 
 def test_a_deletion_keeps_the_stored_values_and_a_late_update_cannot_resurrect_it() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     service(jira_with_two_pages(), store).run_once()
     service(FakeGateway(deletion_pages=[page(("11", 20), until=20)]), store).run_once()
     late = FakeGateway(
@@ -188,7 +189,7 @@ def test_a_deletion_keeps_the_stored_values_and_a_late_update_cannot_resurrect_i
 
 
 def test_a_failure_in_the_middle_of_a_pass_keeps_the_checkpoint_of_what_was_committed() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     failing = jira_with_two_pages()
     failing.fail_on = {"worklogs": 2}
 
@@ -207,9 +208,9 @@ def test_a_failure_in_the_middle_of_a_pass_keeps_the_checkpoint_of_what_was_comm
 
 
 def test_a_failure_on_the_first_page_leaves_the_checkpoint_where_it_was() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     service(jira_with_two_pages(), store).run_once()
-    before = store.state.copy()
+    before = copy.deepcopy(store.state)
     failing = FakeGateway(
         issue_pages=[[fetched("1", "ACME-1", 50)], [fetched("2", "ACME-2", 51)]],
         fail_on={"search_page": 2},
@@ -227,7 +228,7 @@ def test_a_failure_on_the_first_page_leaves_the_checkpoint_where_it_was() -> Non
 
 
 def test_a_backfill_reads_every_stage_from_the_given_time() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     service(jira_with_two_pages(), store).run_once()
     gateway = FakeGateway(zone=ZoneInfo("UTC"))
     since = datetime(2026, 2, 1, tzinfo=UTC)
@@ -246,7 +247,7 @@ def test_a_backfill_reads_every_stage_from_the_given_time() -> None:
 
 
 def test_a_page_without_until_keeps_the_checkpoint() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     gateway = FakeGateway(change_pages=[page(until=None)])
 
     report = service(gateway, store).run_once()
@@ -258,7 +259,7 @@ def test_a_page_without_until_keeps_the_checkpoint() -> None:
 def test_progress_is_told_after_every_committed_page() -> None:
     seen: list[tuple[Stage, datetime, int]] = []
 
-    service(jira_with_two_pages(), FakeStore()).run_once(
+    service(jira_with_two_pages(), MemoryStore()).run_once(
         progress=lambda stage, reached, report: seen.append(
             (stage, reached, report.worklogs_stored)
         )
@@ -276,7 +277,7 @@ def test_progress_is_told_after_every_committed_page() -> None:
 def test_without_mapped_projects_no_issue_search_is_made() -> None:
     clock = FixedClock()
     gateway = FakeGateway()
-    sync = SyncService(gateway, FakeStore(), ingest(clock), clock, [], start=START)
+    sync = SyncService(gateway, MemoryStore(), ingest(clock), clock, [], start=START)
 
     sync.run_once()
 
@@ -286,11 +287,11 @@ def test_without_mapped_projects_no_issue_search_is_made() -> None:
 @pytest.mark.parametrize("overlap", [timedelta(0), timedelta(seconds=59)])
 def test_an_overlap_under_a_minute_is_refused(overlap: timedelta) -> None:
     with pytest.raises(ValueError, match="the sync overlap must be at least 60 s"):
-        service(FakeGateway(), FakeStore(), overlap=overlap)
+        service(FakeGateway(), MemoryStore(), overlap=overlap)
 
 
 def test_a_corrupt_checkpoint_names_itself() -> None:
-    store = FakeStore()
+    store = MemoryStore()
     store.state.checkpoints["jira.issues.updated"] = "last tuesday"
 
     with pytest.raises(ValueError, match=r"^sync checkpoint jira.issues.updated holds 'last"):
