@@ -10,7 +10,7 @@ from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Engine, create_engine, select, text
+from sqlalchemy import Connection, Engine, create_engine, select, text
 
 from oms_connector.adapters.sql import event_writer
 from oms_connector.adapters.sql.engine import create_store_engine
@@ -107,8 +107,8 @@ def test_a_batch_of_many_events_stores_each_one_s_own_values(sql_store: SqlStore
                 inbox.c.dedup_key
             )
         ).all()
-    expected = [ReceivedEvent("delivery:e07", "old", b"{}", NOW) if n == 7 else e
-                for n, e in enumerate(events)]  # fmt: skip
+    old = ReceivedEvent("delivery:e07", "old", b"{}", NOW)
+    expected = [old if n == 7 else event for n, event in enumerate(events)]
     assert added == {event.dedup_key for event in events} - {"delivery:e07"}
     assert [tuple(row) for row in rows] == [
         (e.dedup_key, e.event, e.body, e.received_at, e.received_at, "pending", 0) for e in expected
@@ -322,3 +322,46 @@ def test_an_unreachable_postgresql_makes_the_store_unavailable() -> None:
             store.add_event("delivery:d1", "worklog_created", BODY, NOW)
     finally:
         store.close()
+
+
+POOL_BUSY = "the database is unavailable: TimeoutError"
+
+
+def exhausted_pool_store(url: str) -> tuple[SqlStore, Connection]:
+    """A store whose one pooled connection is held: the next checkout times out."""
+    store = SqlStore(create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.05))
+    return store, store.engine.connect()
+
+
+def test_a_unit_of_work_with_every_pooled_connection_busy_makes_the_store_unavailable(
+    database_url: str,
+) -> None:
+    with migrated_store(database_url):
+        pass
+    store, held = exhausted_pool_store(database_url)
+    try:
+        with (
+            pytest.raises(StoreUnavailableError, match=POOL_BUSY),
+            store.unit_of_work(),
+        ):
+            pass
+    finally:
+        held.close()
+        store.close()
+
+
+@pytest.mark.postgres
+def test_the_event_writer_with_every_pooled_connection_busy_makes_the_store_unavailable(
+    postgres_url: str,
+) -> None:
+    with migrated_store(postgres_url):
+        pass
+    store, held = exhausted_pool_store(postgres_url)
+    try:
+        with pytest.raises(StoreUnavailableError, match=POOL_BUSY):
+            store.add_event("delivery:d1", "worklog_created", BODY, NOW)
+    finally:
+        held.close()
+        store.close()
+    with migrated_store(postgres_url) as fresh:
+        assert stored_keys(fresh) == []

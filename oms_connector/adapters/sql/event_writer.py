@@ -30,6 +30,7 @@ import psycopg
 from psycopg import sql
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from oms_connector.adapters.sql.engine import (
     POSTGRES_POOL_RECYCLE_SECONDS,
@@ -53,7 +54,7 @@ _PENDING = sql.Literal(InboxStatus.PENDING.value)
 
 def _row(first: int) -> sql.Composable:
     """One event's values, its parameters numbered from ``first`` (received at used twice)."""
-    key, event, body, received_at = (sql.SQL(f"${first + n}") for n in range(4))
+    key, event, body, received_at = (sql.SQL(f"${first + n}") for n in range(PARAMETERS_PER_EVENT))
     return sql.SQL("({}, {}, {}, {}, {}, 0, {})").format(
         key, event, body, received_at, _PENDING, received_at
     )
@@ -63,8 +64,8 @@ def insert_sql(rows: int) -> str:
     """The insert of ``rows`` events, with PostgreSQL's own ``$n`` placeholders.
 
     Native placeholders (a ``RawCursor``) spare the driver from rewriting ``%s`` on every
-    execution: it caches that rewrite only for statements of up to 50 parameters, and for
-    a larger batch the rewrite cost more than the insert.
+    execution: it caches that rewrite only for statements of up to 50 parameters and
+    4,096 bytes, and for a larger batch the rewrite cost more than the insert.
     """
     starts = range(1, rows * PARAMETERS_PER_EVENT + 1, PARAMETERS_PER_EVENT)
     rows_sql = sql.SQL(", ").join([_row(first) for first in starts])
@@ -165,6 +166,8 @@ class PostgresEventWriter:
             pooled = self._engine.raw_connection()
         except DBAPIError as error:
             raise database_unavailable(error.orig) from error
+        except PoolTimeoutError as error:
+            raise database_unavailable(error) from error
         connection = pooled.driver_connection
         if not isinstance(connection, psycopg.Connection):
             pooled.close()

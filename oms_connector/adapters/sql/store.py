@@ -9,6 +9,7 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from oms_connector.adapters.sql.alerts import SqlAlertRepository
 from oms_connector.adapters.sql.checkpoints import SqlCheckpointRepository
@@ -34,6 +35,8 @@ class SqlUnitOfWork:
             connection = self._engine.connect()
         except OperationalError as error:
             raise database_unavailable(error.orig) from error
+        except PoolTimeoutError as error:  # every pooled connection busy: a 503, not a 500
+            raise database_unavailable(error) from error
         if self._read_only:
             connection = read_only_connection(connection)
         self._connection = connection
