@@ -75,19 +75,24 @@ def webhook_rows(quick: bool) -> list[Row]:
         if key == "postgresql":
             met = share >= 0.5 and t["paced_p99_ms"] < 50
             verdict = f">= 50 %, p99 < 50 ms: {'met' if met else 'MISSED'}"
-        levels = ", ".join(
-            f"{level['rps']:,.0f} at {clients}" for clients, level in t["levels"].items()
-        )
         rows.append(
             (
                 f"webhook under gunicorn ({f['worker_class']}), {name}",
-                f"{t['rps']:,.0f} req/s at {t['clients']} connections ({levels}), "
+                f"{t['rps']:,.0f} req/s at {t['clients']} connections ({levels(t)}), "
                 f"p99 {t['p99_ms']:.1f} ms; at {f['rate']:g} req/s p99 {t['paced_p99_ms']:.1f} ms",
-                f"bare Flask {bare['rps']:,.0f} req/s at {bare['clients']}: {share:.0%}",
+                f"bare Flask {bare['rps']:,.0f} req/s at {bare['clients']} ({levels(bare)}): "
+                f"{share:.0%}",
                 verdict,
             )
         )
     return rows
+
+
+def levels(target: dict[str, Any]) -> str:
+    """A target's median throughput at each number of connections."""
+    return ", ".join(
+        f"{level['rps']:,.0f} at {clients}" for clients, level in target["levels"].items()
+    )
 
 
 def table(rows: Sequence[Row]) -> str:

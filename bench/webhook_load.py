@@ -12,7 +12,8 @@ webhook app on SQLite, and on PostgreSQL. Each gets the same load: signed
   throughput is its best median over the levels. That matters for the webhook: a
   delivery is answered once its commit is durable, and one commit covers every delivery
   waiting, so its throughput rises with concurrent deliveries until the CPU is busy;
-  the bare route's does not. The load comes from ``wrk`` (C, one event-loop thread by
+  the bare route, which only answers, gains little from more connections. The ratio at
+  each level is printed too. The load comes from ``wrk`` (C, one event-loop thread by
   default) replaying requests signed beforehand (``bench/wrk/signed_posts.lua``): a
   Python generator would share the GIL and the two cores with the server, cap the bare
   route first and flatter the ratio. Without ``wrk`` on the PATH (Debian: ``apt-get
@@ -391,7 +392,8 @@ def measure(targets: list[Target], args: argparse.Namespace, directory: Path) ->
     Taking turns spreads what else the machine is doing over every target alike.
     """
     for target in targets:  # warm-up: connections, pools, prepared statements
-        PythonLoad(target.port, target.deliveries).run(1.0, min(args.clients))
+        for clients in (min(args.clients), max(args.clients)):
+            PythonLoad(target.port, target.deliveries).run(1.0, clients)
     for _ in range(args.rounds):
         for clients in args.clients:
             for target in targets:
@@ -592,10 +594,16 @@ def print_table(
     bare_clients, bare = targets[0].best()
     for target, steady in zip(targets[1:], paced[1:], strict=True):
         clients, best = target.best()
+        by_level = ", ".join(
+            f"{target.median_burst(level).rate / targets[0].median_burst(level).rate:.0%}"
+            f" at {level}"
+            for level in args.clients
+        )
         print(
             f"{target.name}: {best.rate:.0f} req/s at {clients} connections, "
             f"{best.rate / bare.rate:.0%} of the bare route's {bare.rate:.0f} "
-            f"(at {bare_clients}); p99 at {args.rate:g} req/s {steady.p99_ms:.1f} ms"
+            f"(at {bare_clients}; level by level {by_level}); "
+            f"p99 at {args.rate:g} req/s {steady.p99_ms:.1f} ms"
         )
 
 
