@@ -23,7 +23,7 @@ from oms_connector.services.ports import EventFacts
 from oms_connector.services.writeback import FieldValue
 from tests.gateway.jira_json import API, SITE
 from tests.services.memory_store import MemoryStore
-from tests.sync.fakes import FakeGateway, FakeStore
+from tests.sync.fakes import FakeGateway
 from tests.sync.fakes import FixedClock as SyncClock
 from tests.webhook.conftest import fixture_bytes
 from tests.writeback.board import FixedClock, logged, seed, stored_issue
@@ -192,7 +192,7 @@ def test_sync_reads_from_the_configured_overlap_before_its_start(
     gateway = FakeGateway()
     since = datetime(2026, 10, 1, tzinfo=UTC)
 
-    sync_service(settings(sync=sync), gateway, FakeStore(), SyncClock()).run_once(since=since)
+    sync_service(settings(sync=sync), gateway, MemoryStore(), SyncClock()).run_once(since=since)
 
     assert ("worklog_changes", since - timedelta(seconds=overlap)) in gateway.calls
 
