@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, select, text
+from sqlalchemy import Engine, create_engine, select, text
 
 from oms_connector.adapters.sql import event_writer
 from oms_connector.adapters.sql.engine import create_store_engine
@@ -327,41 +328,40 @@ def test_an_unreachable_postgresql_makes_the_store_unavailable() -> None:
 POOL_BUSY = "the database is unavailable: TimeoutError"
 
 
-def exhausted_pool_store(url: str) -> tuple[SqlStore, Connection]:
-    """A store whose one pooled connection is held: the next checkout times out."""
+@contextmanager
+def exhausted_pool_store(url: str) -> Iterator[SqlStore]:
+    """A store on a migrated database whose one pooled connection is held: the next
+    checkout times out."""
+    with migrated_store(url):
+        pass
     store = SqlStore(create_engine(url, pool_size=1, max_overflow=0, pool_timeout=0.05))
-    return store, store.engine.connect()
+    held = store.engine.connect()
+    try:
+        yield store
+    finally:
+        held.close()
+        store.close()
 
 
 def test_a_unit_of_work_with_every_pooled_connection_busy_makes_the_store_unavailable(
     database_url: str,
 ) -> None:
-    with migrated_store(database_url):
+    with (
+        exhausted_pool_store(database_url) as store,
+        pytest.raises(StoreUnavailableError, match=POOL_BUSY),
+        store.unit_of_work(),
+    ):
         pass
-    store, held = exhausted_pool_store(database_url)
-    try:
-        with (
-            pytest.raises(StoreUnavailableError, match=POOL_BUSY),
-            store.unit_of_work(),
-        ):
-            pass
-    finally:
-        held.close()
-        store.close()
 
 
 @pytest.mark.postgres
 def test_the_event_writer_with_every_pooled_connection_busy_makes_the_store_unavailable(
     postgres_url: str,
 ) -> None:
-    with migrated_store(postgres_url):
-        pass
-    store, held = exhausted_pool_store(postgres_url)
-    try:
-        with pytest.raises(StoreUnavailableError, match=POOL_BUSY):
-            store.add_event("delivery:d1", "worklog_created", BODY, NOW)
-    finally:
-        held.close()
-        store.close()
+    with (
+        exhausted_pool_store(postgres_url) as store,
+        pytest.raises(StoreUnavailableError, match=POOL_BUSY),
+    ):
+        store.add_event("delivery:d1", "worklog_created", BODY, NOW)
     with migrated_store(postgres_url) as fresh:
         assert stored_keys(fresh) == []

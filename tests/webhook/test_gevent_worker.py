@@ -51,10 +51,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def gevent_server(config: Path, *options: str) -> Iterator[int]:
+def gevent_server(config: Path) -> Iterator[int]:
     port = free_port()
     command = [
-        GUNICORN, "-w", "1", "-k", "gevent", *options, "-b", f"127.0.0.1:{port}",
+        GUNICORN, "-w", "1", "-k", "gevent", "-b", f"127.0.0.1:{port}",
         "--log-level", "warning", "webhook_app.wsgi:app",
     ]  # fmt: skip
     env = {**os.environ, "OMS_CONFIG": str(config), SECRET_ENV: SECRET}
@@ -146,45 +146,53 @@ def inserts_sleeping(store: SqlStore) -> int:
         return count
 
 
+@pytest.fixture
+def served(tmp_path: Path, postgres_url: str) -> Iterator[tuple[SqlStore, int]]:
+    """The migrated store, and the port of a gevent worker serving the app on it."""
+    config = config_file(tmp_path, postgres_url)
+    with migrated_store(postgres_url) as store, gevent_server(config) as port:
+        yield store, port
+
+
+def inbox_keys(store: SqlStore) -> list[str]:
+    with store.engine.connect() as connection:
+        return list(connection.execute(text("SELECT dedup_key FROM inbox")).scalars())
+
+
 @pytest.mark.postgres
 def test_the_worker_serves_other_requests_while_a_commit_is_in_flight(
-    tmp_path: Path, postgres_url: str
+    served: tuple[SqlStore, int],
 ) -> None:
-    config = config_file(tmp_path, postgres_url)
-    with migrated_store(postgres_url) as store:
-        with store.engine.begin() as connection:
-            connection.exec_driver_sql(SLOW_INSERT)
-        with gevent_server(config) as port, ThreadPoolExecutor(1) as pool:
-            slow = pool.submit(send, port, ["slow"])
-            while not inserts_sleeping(store):
-                assert not slow.done(), slow.result()
-                time.sleep(0.01)
-            assert health(port) == 200
-            # Answered while the insert still runs: the worker was not blocked by it.
-            assert inserts_sleeping(store) == 1
-            assert slow.result() == [204]
-        with store.engine.connect() as connection:
-            keys = connection.execute(text("SELECT dedup_key FROM inbox")).scalars().all()
-    assert keys == ["delivery:slow"]
+    store, port = served
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(SLOW_INSERT)
+    with ThreadPoolExecutor(1) as pool:
+        slow = pool.submit(send, port, ["slow"])
+        while not inserts_sleeping(store):
+            assert not slow.done(), slow.result()
+            time.sleep(0.01)
+        assert health(port) == 200
+        # Answered while the insert still runs: the worker was not blocked by it.
+        assert inserts_sleeping(store) == 1
+        assert slow.result() == [204]
+    assert inbox_keys(store) == ["delivery:slow"]
 
 
 @pytest.mark.postgres
 def test_concurrent_deliveries_are_stored_once_and_share_commits(
-    tmp_path: Path, postgres_url: str
+    served: tuple[SqlStore, int],
 ) -> None:
-    config = config_file(tmp_path, postgres_url)
-    with migrated_store(postgres_url) as store:
-        with gevent_server(config) as port, ThreadPoolExecutor(SENDERS) as pool:
-            own = [[f"s{s:02}-{n:02}" for n in range(PER_SENDER)] for s in range(SENDERS)]
-            # Each sender also repeats another sender's first delivery, meanwhile.
-            senders = [[*own[s], own[(s + 1) % SENDERS][0]] for s in range(SENDERS)]
-            statuses = [s for sent in pool.map(lambda d: send(port, d), senders) for s in sent]
-        with store.engine.connect() as connection:
-            keys = connection.execute(text("SELECT dedup_key FROM inbox")).scalars().all()
-            commits = connection.execute(
-                text("SELECT count(DISTINCT xmin::text) FROM inbox")
-            ).scalar_one()
+    store, port = served
+    own = [[f"s{s:02}-{n:02}" for n in range(PER_SENDER)] for s in range(SENDERS)]
+    # Each sender also repeats another sender's first delivery, meanwhile.
+    senders = [[*own[s], own[(s + 1) % SENDERS][0]] for s in range(SENDERS)]
+    with ThreadPoolExecutor(SENDERS) as pool:
+        statuses = [s for sent in pool.map(lambda d: send(port, d), senders) for s in sent]
+    with store.engine.connect() as connection:
+        commits = connection.execute(
+            text("SELECT count(DISTINCT xmin::text) FROM inbox")
+        ).scalar_one()
     deliveries = SENDERS * PER_SENDER
     assert statuses == [204] * (deliveries + SENDERS)
-    assert sorted(keys) == sorted(f"delivery:{d}" for sent in own for d in sent)
+    assert sorted(inbox_keys(store)) == sorted(f"delivery:{d}" for sent in own for d in sent)
     assert commits <= deliveries // 4, f"{commits} commits for {deliveries} deliveries"
