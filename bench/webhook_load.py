@@ -26,9 +26,10 @@ webhook app on SQLite, and on PostgreSQL. Each gets the same load: signed
   vanishing (no coordinated omission). Debian's wrk has no fixed-rate mode.
 
 Fairness: same gunicorn settings, load generator, levels and phases for every target,
-after a one-second warm-up each. Nothing is pinned unless asked: ``--pin-server`` and
-``--pin-load`` take ``taskset`` CPU lists (for instance ``0`` and ``1``) for gunicorn and
-for the load generator; PostgreSQL, a shared server, stays where the system puts it.
+after one-second warm-ups at the lowest and the highest level. Nothing is pinned unless
+asked: ``--pin-server`` and ``--pin-load`` take ``taskset`` CPU lists (for instance ``0``
+and ``1``) for gunicorn and for the load generator; PostgreSQL, a shared server, stays
+where the system puts it.
 
 Prints requests per second and p50/p99 latency for each target and level, the ratio of
 each webhook's throughput to the bare route's, and the load average before and after.
