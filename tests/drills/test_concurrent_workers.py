@@ -12,7 +12,6 @@ once.
 from __future__ import annotations
 
 import random
-import socket
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +20,7 @@ from pathlib import Path
 import requests
 
 from oms_connector.config import load_settings
+from oms_connector.demo.connector_process import free_port
 from tests.drills.books import assert_books_match
 from tests.drills.connector import (
     CLOSE_AS_OF,
@@ -40,13 +40,6 @@ CHANGES = 900
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 WEB_WORKER = ["-w", "1", "-k", "gevent"]
 """The production form's worker class (README), one worker per web process."""
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_until_serving(port: int, timeout: float = 30) -> None:

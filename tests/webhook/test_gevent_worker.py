@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ import pytest
 from sqlalchemy import text
 
 from oms_connector.adapters.sql.store import SqlStore
+from oms_connector.demo.connector_process import free_port
 from tests.conftest import migrated_store
 
 from .conftest import SECRET, SECRET_ENV, fixture_bytes, signed
@@ -41,13 +41,6 @@ plans:
   - {{id: acme, customer: Acme, jira_projects: [ZUL], hours_per_month: 10,
      term_months: 3, enrolled_on: 2026-01-31}}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @contextmanager
