@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from oms_connector.adapters.jira_gateway import (
     Deployment,
@@ -29,7 +31,6 @@ from oms_connector.adapters.sql.engine import (
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.adapters.webhook_payloads import WebhookBodies
 from oms_connector.config import ConfigError, Settings
-from oms_connector.domain.periods import local_midnight
 from oms_connector.services.alerts import AlertOptions, AlertService
 from oms_connector.services.balance import BalanceService
 from oms_connector.services.close import CloseService
@@ -79,6 +80,26 @@ def open_store(settings: Settings) -> tuple[SqlStore, Callable[[], None]]:
     except BaseException:
         engine.dispose()
         raise
+    store = SqlStore(engine)
+    return store, store.close
+
+
+def open_existing_store(settings: Settings) -> tuple[SqlStore, Callable[[], None]] | None:
+    """The configured store if it exists, answers and is up to date; ``None`` otherwise.
+
+    Nothing is created or migrated: for commands that only look (``check-config``).
+    """
+    url = make_url(settings.database.url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return None
+    engine = _engine(settings)
+    try:
+        if not is_current(engine):
+            engine.dispose()
+            return None
+    except SQLAlchemyError:
+        engine.dispose()
+        return None
     store = SqlStore(engine)
     return store, store.close
 
@@ -244,7 +265,7 @@ def sync_service(
     settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
 ) -> SyncService:
     plans = settings.domain_plans()
-    start = min(local_midnight(plan, plan.enrolled_on) for plan in plans)
+    start = min(plan.calendar.local_midnight(plan.enrolled_on) for plan in plans)
     projects = [key for plan in plans for key in plan.jira_projects]
     return SyncService(
         gateway,

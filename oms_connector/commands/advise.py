@@ -128,7 +128,7 @@ def advice_document(result: PlanAdvice, commented: list[str]) -> dict[str, objec
         "unestimated": list(advice.unestimated),
         "overage_if_nothing_moves": {
             "hours": advice.overage_hours,
-            "rate": plan.priority_rate,
+            "rate": budget.priority_rate,
             "cost": advice.overage_cost,
             "currency": plan.currency,
         },
@@ -146,7 +146,7 @@ def advice_table(result: PlanAdvice, commented: list[str]) -> str:
         return header + "No open planned tickets.\n"
     if advice.needs_deferral:
         footer = (
-            f"\nIf nothing moves: overage {advice.overage_hours} h x {plan.priority_rate} "
+            f"\nIf nothing moves: overage {advice.overage_hours} h x {budget.priority_rate} "
             f"{plan.currency}/h = {advice.overage_cost} {plan.currency}\n"
         )
     else:

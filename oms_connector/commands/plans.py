@@ -7,7 +7,9 @@ import sys
 from datetime import date, datetime
 from decimal import Decimal
 
+from oms_connector import bootstrap
 from oms_connector.commands import (
+    EXIT_FAILURE,
     EXIT_OK,
     EXIT_USAGE,
     Subparsers,
@@ -17,14 +19,11 @@ from oms_connector.commands import (
 )
 from oms_connector.commands.tables import Column, Row, add_format_option, format_table, to_json
 from oms_connector.config import Settings
-from oms_connector.domain.periods import (
-    billing_date,
-    close_instant,
-    local_midnight,
-    period,
-    period_index_at,
-)
+from oms_connector.domain.calendar import PlanCalendar, Standing
+from oms_connector.domain.money import CENT
 from oms_connector.domain.plans import Plan
+from oms_connector.services.close import refusals
+from oms_connector.services.ports import StoreUnavailableError
 
 MAX_PERIODS = 1200
 
@@ -32,26 +31,29 @@ PLAN_COLUMNS = (
     Column("id", "plan"),
     Column("customer", "customer"),
     Column("jira_projects", "projects"),
-    Column("hours_per_month", "hours/month", "right"),
-    Column("term_months", "term", "right"),
     Column("enrolled_on", "enrolled"),
     Column("timezone", "timezone"),
-    Column("oms_rate", "OMS rate", "right"),
-    Column("priority_rate", "priority rate", "right"),
     Column("currency", "currency"),
-    Column("auto_renew", "auto-renew"),
+    Column("term_now", "term now"),
+    Column("next_billing", "next bill"),
+    Column("agreement", "agreement"),
     Column("priority_bank_hours", "bank hours", "right"),
 )
 TERM_COLUMNS = (
+    Column("number", "term", "right"),
+    Column("starts_on", "starts"),
+    Column("periods", "periods"),
+    Column("hours_per_month", "hours/month", "right"),
+    Column("oms_rate", "OMS rate", "right"),
+    Column("priority_rate", "priority rate", "right"),
+)
+PERIOD_COLUMNS = (
     Column("index", "period", "right"),
     Column("start", "start"),
     Column("end", "end (excl.)"),
     Column("billing_date", "billing date"),
-)
-PERIOD_COLUMNS = (
-    *TERM_COLUMNS,
     Column("closes", "closes"),
-    Column("in_term", "in term"),
+    Column("term", "term"),
 )
 
 
@@ -90,31 +92,92 @@ def check_config(args: argparse.Namespace, settings: Settings) -> int:
     plans = settings.domain_plans()
     as_of: date | None = args.as_of
     secrets = _secrets(settings)
+    settled, refused = _billed(settings, plans)
+    grace = settings.defaults.close_grace_days
+    notes = {plan.id: _notes(plan, as_of, grace, settled.get(plan.id, set())) for plan in plans}
     if args.format == "json":
         document = {
-            "plans": [_plan_document(plan, as_of) for plan in plans],
+            "plans": [
+                {**_plan_document(plan, as_of), **notes[plan.id], "refused": refused.get(plan.id)}
+                for plan in plans
+            ],
             "secrets": [
                 {"key": key, "variable": name, "set": is_set} for key, name, is_set in secrets
             ],
         }
         sys.stdout.write(to_json(document))
-        return EXIT_OK
+        return EXIT_FAILURE if refused else EXIT_OK
     noun = "plan" if len(plans) == 1 else "plans"
     out = [f"Configuration OK: {len(plans)} {noun}.\n"]
     out.extend(
         f"{key}: {name} is {'set' if is_set else 'not set'}\n" for key, name, is_set in secrets
     )
     out.append("\n")
-    out.append(format_table(PLAN_COLUMNS, [_plan_row(plan) for plan in plans]))
+    out.append(format_table(PLAN_COLUMNS, [_plan_row(plan, as_of) for plan in plans]))
     for plan in plans:
-        term, indexes = current_term(plan, as_of or _today(plan))
-        renewal = " (auto-renews)" if plan.auto_renew else ""
-        out.append(
-            f"\n{plan.id}: term {term + 1}{renewal}, periods {indexes.start}-{indexes.stop - 1}\n"
-        )
-        out.append(format_table(TERM_COLUMNS, [_term_row(plan, k) for k in indexes]))
+        out.append(f"\n{plan.id}: {_agreement_text(plan)}\n")
+        if plan.terms:
+            out.append(format_table(TERM_COLUMNS, _term_rows(plan)))
+        out.extend(f"  {line}\n" for line in _note_lines(notes[plan.id]))
     sys.stdout.write("".join(out))
-    return EXIT_OK
+    for line in refused.values():
+        print(line, file=sys.stderr)
+    return EXIT_FAILURE if refused else EXIT_OK
+
+
+def _billed(settings: Settings, plans: list[Plan]) -> tuple[dict[str, set[int]], dict[str, str]]:
+    """What the database has settled per plan, and the plans the close would refuse.
+
+    Nothing when there is no database yet, or it does not answer.
+    """
+    opened = bootstrap.open_existing_store(settings)
+    if opened is None:
+        return {}, {}
+    store, close = opened
+    try:
+        with store.unit_of_work(read_only=True) as uow:
+            settled = uow.statements.written_by_plan()
+            return settled, refusals(uow, plans, settled)
+    except StoreUnavailableError:
+        return {}, {}
+    finally:
+        close()
+
+
+def _notes(plan: Plan, as_of: date | None, grace_days: int, settled: set[int]) -> dict[str, object]:
+    """The first statement the connector writes, and what the first close would write."""
+    calendar = plan.calendar
+    first = calendar.first_statement
+    notes: dict[str, object] = {"first_statement": calendar.statement_number(first)}
+    if first > 0:
+        notes["not_billed_before"] = calendar.start_date(calendar.first_billed_period())
+    if plan.billing_starts_on is None and not settled:
+        now = calendar.local_midnight(as_of or _today(plan))
+        due = list(calendar.due(now, grace_days))
+        if len(due) > 1:
+            notes["back_billing"] = {
+                "statements": len(due),
+                "from": calendar.statement_number(due[0]),
+                "suggested_billing_starts_on": calendar.billing_date(due[-1]),
+            }
+    return notes
+
+
+def _note_lines(notes: Row) -> list[str]:
+    lines = [f"first statement written: {notes['first_statement']}"]
+    if "not_billed_before" in notes:
+        day = notes["not_billed_before"]
+        assert isinstance(day, date)
+        lines.append(f"work logged before {day.isoformat()} is not billed (billing_starts_on)")
+    back = notes.get("back_billing")
+    if isinstance(back, dict):
+        suggested = back["suggested_billing_starts_on"]
+        lines.append(
+            f"warning: the first close writes {back['statements']} statements, from "
+            f"{back['from']}: if earlier months were billed by other means, set "
+            f"billing_starts_on (for instance {suggested.isoformat()})"
+        )
+    return lines
 
 
 def _secrets(settings: Settings) -> list[tuple[str, str, bool]]:
@@ -130,55 +193,105 @@ def _secrets(settings: Settings) -> list[tuple[str, str, bool]]:
     ]
 
 
-def current_term(plan: Plan, as_of: date) -> tuple[int, range]:
-    """The term (0-based) containing ``as_of`` and its period indexes.
-
-    Without renewal there is one term; before enrolment the first term is current.
-    """
-    if not plan.auto_renew:
-        return 0, range(plan.term_months)
-    index = max(period_index_at(plan, local_midnight(plan, as_of)), 0)
-    term = index // plan.term_months
-    return term, range(term * plan.term_months, (term + 1) * plan.term_months)
-
-
 def _today(plan: Plan) -> date:
     return datetime.now(plan.timezone).date()
 
 
-def _plan_row(plan: Plan) -> Row:
+def standing_texts(standing: Standing, plan: Plan) -> tuple[str, str]:
+    """The term now and the agreement's end or renewal, as the tables show them."""
+    covering = standing.coverage
+    if not plan.terms:
+        term = "priority only"
+    elif covering is None:
+        term = "none"
+    else:
+        term = f"{_hours(covering.hours_per_month)} h at {covering.oms_rate.quantize(CENT)}"
+    if standing.ends is not None:
+        agreement = f"ends {standing.ends.isoformat()}"
+    elif standing.renews:
+        agreement = "renews monthly"
+    else:
+        agreement = "priority support"
+    return term, agreement
+
+
+def _plan_row(plan: Plan, as_of: date | None) -> Row:
+    standing = plan.calendar.standing(as_of or _today(plan))
+    term, agreement = standing_texts(standing, plan)
     return {
         "id": plan.id,
         "customer": plan.customer,
         "jira_projects": plan.jira_projects,
-        "hours_per_month": plan.hours_per_month,
-        "term_months": plan.term_months,
         "enrolled_on": plan.enrolled_on,
         "timezone": plan.timezone.key,
-        "oms_rate": plan.oms_rate,
-        "priority_rate": plan.priority_rate,
         "currency": plan.currency,
-        "auto_renew": plan.auto_renew,
+        "term_now": term,
+        "next_billing": standing.next_billing,
+        "agreement": agreement,
         "priority_bank_hours": sum((p.hours for p in plan.priority_bank), start=Decimal(0)),
     }
 
 
-def _term_row(plan: Plan, index: int) -> Row:
-    p = period(plan, index)
-    return {
-        "index": index,
-        "start": p.start_date,
-        "end": p.end_date,
-        "billing_date": billing_date(plan, index),
-    }
+def _agreement_text(plan: Plan) -> str:
+    if not plan.terms:
+        return f"priority support only, from {plan.enrolled_on.isoformat()}"
+    count = len(plan.terms)
+    text = f"{count} term{'s' if count > 1 else ''}"
+    if plan.auto_renew:
+        text += ", the last renewing monthly"
+    if plan.ends_on is not None:
+        text += f", ending {plan.ends_on.isoformat()}"
+    return text
+
+
+def _term_rows(plan: Plan) -> list[Row]:
+    calendar = plan.calendar
+    rows: list[Row] = []
+    for position, term in enumerate(plan.terms):
+        first, end = calendar.term_start(position), calendar.term_end(position)
+        rows.append(
+            {
+                "number": position + 1,
+                "starts_on": term.starts_on,
+                "periods": f"{first}-{end - 1}",
+                "hours_per_month": _hours(term.hours_per_month),
+                "oms_rate": term.oms_rate or plan.oms_rate,
+                "priority_rate": term.priority_rate or plan.priority_rate,
+            }
+        )
+    return rows
 
 
 def _plan_document(plan: Plan, as_of: date | None) -> dict[str, object]:
-    term, indexes = current_term(plan, as_of or _today(plan))
+    calendar = plan.calendar
+    standing = calendar.standing(as_of or _today(plan))
+    covering = standing.coverage
     return {
-        **_plan_row(plan),
-        "current_term": {"number": term + 1, "periods": [_term_row(plan, k) for k in indexes]},
+        "id": plan.id,
+        "customer": plan.customer,
+        "jira_projects": plan.jira_projects,
+        "enrolled_on": plan.enrolled_on,
+        "timezone": plan.timezone.key,
+        "currency": plan.currency,
+        "oms_rate": plan.oms_rate,
+        "priority_rate": plan.priority_rate,
+        "auto_renew": plan.auto_renew,
+        "ends_on": plan.ends_on,
+        "billing_starts_on": plan.billing_starts_on,
+        "priority_bank_hours": sum((p.hours for p in plan.priority_bank), start=Decimal(0)),
+        "terms": [
+            {**row, "term_months": term.term_months}
+            for row, term in zip(_term_rows(plan), plan.terms, strict=True)
+        ],
+        "current_term": None if covering is None else covering.term_index + 1,
+        "next_billing": standing.next_billing,
+        "agreement_ends": standing.ends,
+        "renews": standing.renews,
     }
+
+
+def _hours(value: Decimal) -> str:
+    return format(value.normalize(), "f")
 
 
 # --- periods ---------------------------------------------------------------------------
@@ -191,23 +304,40 @@ def list_periods(args: argparse.Namespace, settings: Settings) -> int:
         known = ", ".join(p.id for p in settings.plans)
         print(f"unknown plan {args.plan!r}; known plans: {known}", file=sys.stderr)
         return EXIT_USAGE
-    count: int = args.count or plan.term_months + 1
+    calendar = plan.calendar
+    count: int = args.count or _default_count(calendar)
     grace = settings.defaults.close_grace_days
-    rows = [_period_row(plan, k, grace) for k in range(count)]
+    rows = [_period_row(calendar, k, grace) for k in range(count)]
     if args.format == "json":
         document = {"plan": plan.id, "timezone": plan.timezone.key, "periods": rows}
         sys.stdout.write(to_json(document))
         return EXIT_OK
     sys.stdout.write(
-        f"Plan {plan.id} ({plan.customer}): {plan.hours_per_month} h a month, "
-        f"{plan.term_months}-month term from {plan.enrolled_on.isoformat()}"
-        f"{', auto-renewing' if plan.auto_renew else ''}; {plan.timezone.key}; "
+        f"Plan {plan.id} ({plan.customer}): {_agreement_text(plan)}, enrolled "
+        f"{plan.enrolled_on.isoformat()}; {plan.timezone.key}; "
         f"periods close {grace} days after they end.\n\n"
     )
     sys.stdout.write(format_table(PERIOD_COLUMNS, rows))
     return EXIT_OK
 
 
-def _period_row(plan: Plan, index: int, grace_days: int) -> Row:
-    closes = close_instant(plan, index, grace_days).astimezone(plan.timezone)
-    return {**_term_row(plan, index), "closes": closes.date(), "in_term": plan.in_term(index)}
+def _default_count(calendar: PlanCalendar) -> int:
+    """Every period a term covers, and the one of the final statement (12 while renewing)."""
+    last = calendar.last_covered()
+    if last is None:
+        return 12 if calendar.plan.terms else 1
+    return last + 2
+
+
+def _period_row(calendar: PlanCalendar, index: int, grace_days: int) -> Row:
+    current = calendar.period(index)
+    closes = calendar.close_instant(index, grace_days).astimezone(calendar.plan.timezone)
+    covering = calendar.coverage(index)
+    return {
+        "index": index,
+        "start": current.start_date,
+        "end": current.end_date,
+        "billing_date": calendar.billing_date(index),
+        "closes": closes.date(),
+        "term": "none" if covering is None else str(covering.term_index + 1),
+    }

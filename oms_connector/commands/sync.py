@@ -35,6 +35,7 @@ from oms_connector.adapters.jira_gateway import (
 from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, iso_date
 from oms_connector.commands.reclassify import reclassify_at_start
 from oms_connector.config import Settings
+from oms_connector.services.close import CloseReport
 from oms_connector.services.inbox import InboxProcessor
 from oms_connector.services.ports import Clock, Store
 from oms_connector.services.sync import Stage, SyncReport, backfill_fraction
@@ -236,8 +237,15 @@ def worker_steps(
     steps: list[Step] = [("sync", sync.run_once), ("inbox", inbox.drain)]
     if close:
         closer = bootstrap.close_service(settings, store, clock)
-        steps.append(("close", closer.close))
+        steps.append(("close", lambda: logged_close(closer.close())))
     return steps
+
+
+def logged_close(report: CloseReport) -> CloseReport:
+    """The report of a worker's close, its refusals logged (one line per plan)."""
+    for refusal in report.refused:
+        LOG.error("%s", refusal)
+    return report
 
 
 def worker_name() -> str:

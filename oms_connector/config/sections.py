@@ -150,6 +150,18 @@ class DefaultsSettings(Section):
 class BankPurchaseSettings(Section):
     purchased_on: date
     hours: Hours = Field(gt=0)
+    price: Money | None = None
+    """What the client pays; default: the hours at the priority rate of the purchase date."""
+    invoice: bool = True
+    """False for a purchase invoiced outside the connector: its hours count, unbilled."""
+
+
+class TermSettings(Section):
+    starts_on: date
+    hours_per_month: Hours = Field(gt=0)
+    term_months: int = Field(ge=1)
+    oms_rate: Money | None = None
+    priority_rate: Money | None = None
 
 
 class PlanAlertSettings(Section):
@@ -160,11 +172,17 @@ class PlanSettings(Section):
     id: PlanId
     customer: Text
     jira_projects: list[ProjectKey] = Field(min_length=1)
-    hours_per_month: Hours = Field(gt=0)
-    term_months: int = Field(ge=1)
+    hours_per_month: Hours | None = Field(default=None, gt=0)
+    """The one-term shorthand, with ``term_months``: one term from ``enrolled_on``."""
+    term_months: int | None = Field(default=None, ge=1)
+    terms: list[TermSettings] | None = None
+    """The agreement's terms in order; an empty list for priority support only."""
     enrolled_on: date
     timezone: TimezoneName | None = None
     auto_renew: bool = False
+    ends_on: date | None = None
+    billing_starts_on: date | None = None
+    rounding_increment_hours: Hours | None = Field(default=None, gt=0)
     priority_bank: list[BankPurchaseSettings] = Field(default_factory=list)
     oms_rate: Money | None = None
     priority_rate: Money | None = None

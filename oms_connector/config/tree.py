@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Self, TypeVar
-from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from oms_connector.config.agreements import agreement_problems, domain_plan
 from oms_connector.config.exports import ExportsSettings
 from oms_connector.config.problems import ConfigError
 from oms_connector.config.sections import (
@@ -29,7 +29,7 @@ from oms_connector.config.sections import (
     WritebackSettings,
 )
 from oms_connector.domain.classification import Classifier, WorkType
-from oms_connector.domain.plans import BankPurchase, Plan
+from oms_connector.domain.plans import Plan
 
 ENV_PREFIX = "OMS_"
 ENV_NESTED_DELIMITER = "__"
@@ -86,13 +86,13 @@ class Settings(BaseSettings):
         return self
 
     def domain_plans(self) -> list[Plan]:
-        return [self._domain_plan(plan) for plan in self.plans]
+        return [domain_plan(plan, self.defaults) for plan in self.plans]
 
     def plan(self, plan_id: str) -> Plan:
         """The plan with this id; ``KeyError`` when there is none."""
         for plan in self.plans:
             if plan.id == plan_id:
-                return self._domain_plan(plan)
+                return domain_plan(plan, self.defaults)
         raise KeyError(plan_id)
 
     def classifier(self) -> Classifier:
@@ -107,33 +107,6 @@ class Settings(BaseSettings):
         """The alert thresholds of the plans that set their own."""
         return {plan.id: plan.alerts.thresholds for plan in self.plans if plan.alerts is not None}
 
-    def _domain_plan(self, plan: PlanSettings) -> Plan:
-        defaults = self.defaults
-        return Plan(
-            id=plan.id,
-            customer=plan.customer,
-            hours_per_month=plan.hours_per_month,
-            term_months=plan.term_months,
-            enrolled_on=plan.enrolled_on,
-            timezone=ZoneInfo(plan.timezone or defaults.timezone),
-            auto_renew=plan.auto_renew,
-            oms_rate=_either(plan.oms_rate, defaults.oms_rate),
-            priority_rate=_either(plan.priority_rate, defaults.priority_rate),
-            currency=plan.currency or defaults.currency,
-            rounding_increment=defaults.rounding_increment_hours,
-            priority_bank=tuple(
-                BankPurchase(purchased_on=p.purchased_on, hours=p.hours) for p in plan.priority_bank
-            ),
-            overage_uses_priority_bank=_either(
-                plan.overage_uses_priority_bank, defaults.overage_uses_priority_bank
-            ),
-            jira_projects=tuple(plan.jira_projects),
-        )
-
-
-def _either(value: _T | None, default: _T) -> _T:
-    return default if value is None else value
-
 
 def _plan_problems(settings: Settings) -> Iterator[str]:
     defaults = settings.defaults
@@ -141,16 +114,7 @@ def _plan_problems(settings: Settings) -> Iterator[str]:
     project_owner: dict[str, int] = {}
     for i, plan in enumerate(settings.plans):
         where = f"plans[{i}]"
-        if plan.hours_per_month < defaults.min_hours_per_month:
-            yield (
-                f"{where}.hours_per_month: {plan.hours_per_month} is below the minimum of "
-                f"{defaults.min_hours_per_month} hours a month"
-            )
-        if plan.term_months < defaults.min_term_months:
-            yield (
-                f"{where}.term_months: {plan.term_months} is below the minimum term of "
-                f"{defaults.min_term_months} months"
-            )
+        yield from agreement_problems(plan, where, defaults)
         if plan.id in first_index:
             yield f"{where}.id: {plan.id!r} is already the id of plans[{first_index[plan.id]}]"
         first_index.setdefault(plan.id, i)

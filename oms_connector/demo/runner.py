@@ -46,6 +46,7 @@ from oms_connector.demo.connector_process import ConnectorProcess, demo_environm
 from oms_connector.demo.sandbox_client import DemoError, SandboxClient
 from oms_connector.demo.scenario import Drill
 from oms_connector.demo.timeline import Close, LogWork, OpenTicket, Sync, timeline
+from oms_connector.domain.plans import Plan
 from oms_connector.sandbox.seed import read_seed
 from oms_connector.sandbox.server import SandboxServer
 from oms_connector.sandbox.webhooks import DeliveryPolicy
@@ -164,17 +165,29 @@ def _quiet_request_log(stack: ExitStack) -> None:
 
 
 def _introduce(run: _Run) -> None:
-    run.say("Three clients, three months (times are each client's local time):")
-    for plan in run.settings.domain_plans():
+    plans = run.settings.domain_plans()
+    run.say(f"{len(plans)} clients, three months (times are each client's local time):")
+    for plan in plans:
         bank = sum(purchase.hours for purchase in plan.priority_bank)
         extra = f", {bank} prepaid PRIORITY hours" if bank else ""
         run.say(
-            f"  {plan.id:<8} {plan.customer:<12} {plan.hours_per_month} h/month at "
-            f"{plan.oms_rate} (PRIORITY {plan.priority_rate}), {plan.term_months} months from "
-            f"{plan.enrolled_on.isoformat()}, Jira project {', '.join(plan.jira_projects)}{extra}"
+            f"  {plan.id:<8} {plan.customer:<12} {_terms_text(plan)}, Jira project "
+            f"{', '.join(plan.jira_projects)}{extra}"
         )
     rules = ", ".join(rule.name for rule in run.settings.classification.rules)
     run.say(f"Urgent tickets are PRIORITY work (rules: {rules}); the rest is OMS work.\n")
+
+
+def _terms_text(plan: Plan) -> str:
+    """The plan's terms in a few words: ``10 h/month at 35.00 for 3 months from ...``."""
+    if not plan.terms:
+        return f"PRIORITY support only at {plan.priority_rate}, from {plan.enrolled_on}"
+    parts = [
+        f"{term.hours_per_month} h/month at {term.oms_rate or plan.oms_rate} for "
+        f"{term.term_months} months from {term.starts_on.isoformat()}"
+        for term in plan.terms
+    ]
+    return f"{', then '.join(parts)} (PRIORITY {plan.priority_rate})"
 
 
 def _play(run: _Run) -> None:

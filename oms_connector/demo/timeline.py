@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from oms_connector.demo.scenario import RECOVERY_SYNC_AT, TICKETS, WORK, Ticket, WorkEntry
-from oms_connector.domain.periods import billing_date, local_midnight
 from oms_connector.domain.plans import Plan
 
 STATEMENTS_PER_PLAN = 4
@@ -49,11 +48,10 @@ def close_dates(plans: Sequence[Plan], grace_days: int) -> dict[date, datetime]:
     """
     due: dict[date, datetime] = {}
     for plan in plans:
+        calendar = plan.calendar
         for index in range(STATEMENTS_PER_PLAN):
-            day = billing_date(plan, index)
-            if index:
-                day += timedelta(days=grace_days)
-            at = local_midnight(plan, day)
+            at = calendar.due_at(index, grace_days).astimezone(plan.timezone)
+            day = at.date()
             due[day] = min(due.get(day, at), at)
     return due
 

@@ -11,11 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from oms_connector.domain.calendar import Period
 from oms_connector.domain.lines import ZERO, Line, LineKind
 from oms_connector.domain.money import amount, round_hours
-from oms_connector.domain.periods import Period, period
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.usage import Bucket, PeriodUsage
+
+OUTSIDE_THE_TERM = "OMS-classified work outside the plan's term, billed as priority support"
 
 
 class _Bank:
@@ -50,7 +52,7 @@ class PeriodTotals:
 
 
 def period_totals(plan: Plan, used: PeriodUsage) -> PeriodTotals:
-    allotment = plan.seconds_per_month if plan.in_term(used.index) else 0
+    allotment = plan.calendar.allotment(used.index)
     oms_used = used.oms.seconds
     return PeriodTotals(
         allotment=allotment,
@@ -63,11 +65,12 @@ def period_totals(plan: Plan, used: PeriodUsage) -> PeriodTotals:
 
 
 def ledger(plan: Plan, usage: Mapping[int, PeriodUsage], through: int) -> dict[int, list[Line]]:
-    """The arrears lines that each period ``0..through`` should carry.
+    """The arrears lines that each period billed, up to ``through``, should carry.
 
     Periods are computed in order because the prepaid bank carries from one to the
     next: within a period it pays priority work first, then out-of-term work, then
-    the overage (unless the plan keeps the bank for priority work only).
+    the overage (unless the plan keeps the bank for priority work only). Periods
+    before the first one the connector bills (``billing_starts_on``) have no lines.
     """
     return _walk(plan, usage, through)[0]
 
@@ -81,9 +84,10 @@ def _walk(
     plan: Plan, usage: Mapping[int, PeriodUsage], through: int
 ) -> tuple[dict[int, list[Line]], _Bank]:
     bank = _Bank(plan)
+    calendar = plan.calendar
     result: dict[int, list[Line]] = {}
-    for index in range(through + 1):
-        current = period(plan, index)
+    for index in range(calendar.first_billed_period(), through + 1):
+        current = calendar.period(index)
         bank.top_up(current.end_date)
         result[index] = _arrears(plan, current, usage.get(index, PeriodUsage(index)), bank)
     return result, bank
@@ -108,7 +112,7 @@ def _arrears(plan: Plan, current: Period, used: PeriodUsage, bank: _Bank) -> lis
         bucket=used.out_of_term,
         seconds=used.out_of_term.seconds,
         bank=bank,
-        description="OMS-classified work outside the plan's term, billed as priority support",
+        description=OUTSIDE_THE_TERM,
     )
     beyond = _charged(
         plan,
@@ -120,7 +124,7 @@ def _arrears(plan: Plan, current: Period, used: PeriodUsage, bank: _Bank) -> lis
         description=f"OMS work beyond the {round_hours(totals.allotment)} h of the period",
     )
     lines = beyond + priority + outside
-    if plan.in_term(current.index):
+    if plan.calendar.covered(current.index):
         lines.append(_expired(plan, current, totals.expired))
     return lines
 
@@ -138,7 +142,7 @@ def _charged(
     drawn = bank.draw(seconds) if bank is not None else 0
     parts = [
         (drawn, ZERO, f"{description}, drawn from the prepaid priority bank"),
-        (seconds - drawn, plan.priority_rate, description),
+        (seconds - drawn, plan.calendar.priority_rate(current.index), description),
     ]
     lines = []
     for part_seconds, rate, text in parts:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple, Protocol
 
+from oms_connector.domain.calendar import PlanCalendar
 from oms_connector.domain.classification import WorkType
-from oms_connector.domain.periods import anniversary, local_midnight
 from oms_connector.domain.plans import Plan
 
 
@@ -41,7 +40,7 @@ class PeriodUsage:
     """What was logged in one period.
 
     ``out_of_term`` is ``oms`` work that has no OMS hours to use: logged before the
-    enrolment date (counted in period 0) or in a period after the term. It is billed
+    enrolment date (counted in period 0) or in a period no term covers. It is billed
     as priority work.
     """
 
@@ -66,39 +65,16 @@ class _Tally:
         return Bucket(self.seconds, tuple(sorted(self.issue_keys)), tuple(sorted(self.worklog_ids)))
 
 
-class PeriodLocator:
-    """Finds the period of an instant by bisecting precomputed UTC boundaries."""
-
-    def __init__(self, plan: Plan) -> None:
-        self._plan = plan
-        self._bounds: list[datetime] = []
-        self._extend_to(1)
-
-    def _extend_to(self, count: int) -> None:
-        while len(self._bounds) < count + 1:
-            day = anniversary(self._plan.enrolled_on, len(self._bounds))
-            self._bounds.append(local_midnight(self._plan, day).astimezone(UTC))
-
-    def index_at(self, instant: datetime) -> int:
-        """Period index of ``instant``; -1 before enrolment."""
-        if instant.tzinfo is None:
-            raise ValueError("instant must be timezone-aware")
-        while instant >= self._bounds[-1]:
-            self._extend_to(len(self._bounds) + 12)
-        return bisect_right(self._bounds, instant) - 1
-
-
 def usage_by_period(plan: Plan, work: Iterable[LoggedWork]) -> dict[int, PeriodUsage]:
     """Sum the worklogs of one plan into the periods that contain their start.
 
     The result has an entry for every period that has any work; work before the
-    enrolment date is counted in period 0 as out-of-term.
+    enrolment date is counted in period 0 as out-of-term (see ``bucket_key``).
     """
-    locator = PeriodLocator(plan)
+    calendar = plan.calendar
     tallies: dict[tuple[int, str], _Tally] = {}
     for item in work:
-        index = locator.index_at(item.started)
-        key = bucket_key(plan, index, item.work_type)
+        key = bucket_key(calendar, calendar.index_at(item.started), item.work_type)
         tally = tallies.get(key)
         if tally is None:
             tally = tallies[key] = _Tally()
@@ -106,11 +82,18 @@ def usage_by_period(plan: Plan, work: Iterable[LoggedWork]) -> dict[int, PeriodU
     return usage_from_tallies(tallies)
 
 
-def bucket_key(plan: Plan, index: int, work_type: WorkType) -> tuple[int, str]:
-    """Where work of period ``index`` counts: its period (0 before enrolment) and bucket."""
+def bucket_key(calendar: PlanCalendar, index: int, work_type: WorkType) -> tuple[int, str]:
+    """Where work of period ``index`` counts: its period and bucket.
+
+    Work before the enrolment date counts in period 0 when the connector writes the
+    plan's statements from its enrolment; otherwise it stays at -1, before every
+    period billed, and is not billed.
+    """
+    if index < 0 and calendar.first_statement == 0:
+        index = 0
     if work_type is WorkType.PRIORITY:
-        return max(index, 0), "priority"
-    return max(index, 0), "oms" if plan.in_term(index) else "out_of_term"
+        return index, "priority"
+    return index, "oms" if calendar.covered(index) else "out_of_term"
 
 
 class Tally(Protocol):

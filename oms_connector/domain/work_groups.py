@@ -1,20 +1,19 @@
 """Usage from worklogs already grouped by period, work type and issue (a bulk read path).
 
 ``usage_by_period`` takes one ``LoggedWork`` per worklog; a store can instead group
-worklogs itself, given the periods' UTC boundaries, and hand over one ``WorkGroup``
-per period, work type and issue. Both give the same ``PeriodUsage``.
+worklogs itself, given the periods' UTC boundaries (``PlanCalendar.bounds``), and
+hand over one ``WorkGroup`` per period, work type and issue. Both give the same
+``PeriodUsage``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from itertools import chain
 from typing import NamedTuple
 
 from oms_connector.domain.classification import WorkType
-from oms_connector.domain.periods import anniversary, local_midnight
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.usage import Bucket, PeriodUsage, bucket_key, usage_from_tallies
 
@@ -28,13 +27,6 @@ class WorkGroup(NamedTuple):
     seconds: int
     worklog_ids: tuple[str, ...]
     """Sorted, each once (a worklog belongs to one issue and starts in one period)."""
-
-
-def period_bounds(plan: Plan, count: int) -> list[datetime]:
-    """UTC start instants of periods ``0 .. count - 1``."""
-    return [
-        local_midnight(plan, anniversary(plan.enrolled_on, k)).astimezone(UTC) for k in range(count)
-    ]
 
 
 @dataclass
@@ -62,9 +54,11 @@ def _merged(runs: list[tuple[str, ...]]) -> tuple[str, ...]:
 
 def usage_from_groups(plan: Plan, groups: Iterable[WorkGroup]) -> dict[int, PeriodUsage]:
     """The same result as ``usage_by_period`` over the worklogs behind ``groups``."""
+    calendar = plan.calendar
     tallies: dict[tuple[int, str], _Tally] = {}
     for group in groups:
-        tally = tallies.setdefault(bucket_key(plan, group.period_index, group.work_type), _Tally())
+        key = bucket_key(calendar, group.period_index, group.work_type)
+        tally = tallies.setdefault(key, _Tally())
         tally.seconds += group.seconds
         tally.issue_keys.add(group.issue_key)
         tally.worklog_ids.append(group.worklog_ids)

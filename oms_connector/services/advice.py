@@ -83,7 +83,7 @@ def advice_comment(budget: Budget, ticket: PlannedTicket) -> str:
     needed = ticket.remaining_seconds or 0
     left = budget.remaining_seconds
     over = budget.hours(needed - left)
-    cost = amount(over, plan.priority_rate)
+    cost = amount(over, budget.priority_rate)
     next_start = budget.period.end_date.isoformat()
     until = budget.last_day.isoformat()
     intro = (
@@ -99,7 +99,7 @@ def advice_comment(budget: Budget, ticket: PlannedTicket) -> str:
         plan_text = f" Defer it to the next period (from {next_start})"
     return (
         f"{intro}{plan_text}; otherwise {over} h are billed at the priority rate, "
-        f"{rate_text(plan.priority_rate)} {plan.currency}/h ({cost} {plan.currency})."
+        f"{rate_text(budget.priority_rate)} {plan.currency}/h ({cost} {plan.currency})."
     )
 
 
@@ -126,7 +126,7 @@ class AdviceService:
         with self._store.unit_of_work() as uow:
             budget = load_budget(uow, plan, self._clock.now())
         advice = advise(
-            tickets, budget.remaining_seconds, plan.priority_rate, plan.rounding_increment
+            tickets, budget.remaining_seconds, budget.priority_rate, plan.rounding_increment
         )
         return PlanAdvice(budget, advice, tuple(tickets), ids)
 

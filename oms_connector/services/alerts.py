@@ -80,14 +80,14 @@ def alert_text(budget: Budget, threshold: int) -> str:
     percent = percent_used(budget).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     text = (
         f"Budget alert ({threshold} %): plan {plan.id} has used "
-        f"{budget.hours(budget.used_seconds)} h of its {hours_text(plan.hours_per_month)} h "
+        f"{budget.hours(budget.used_seconds)} h of its {hours_text(budget.hours_per_month)} h "
         f"for the period until {budget.last_day.isoformat()} ({percent} %)"
     )
     if budget.remaining_seconds > 0:
         return f"{text}; {budget.hours(budget.remaining_seconds)} h left."
     return (
         f"{text}; no OMS hours left. Further OMS work is billed at the priority rate, "
-        f"{rate_text(plan.priority_rate)} {plan.currency}/h."
+        f"{rate_text(budget.priority_rate)} {plan.currency}/h."
     )
 
 

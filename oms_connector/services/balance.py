@@ -9,7 +9,6 @@ from decimal import Decimal
 from oms_connector.domain.ledger import bank_balance_after, ledger
 from oms_connector.domain.lines import ZERO, LineKind
 from oms_connector.domain.money import round_hours
-from oms_connector.domain.periods import local_midnight, period, period_index_at
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.usage import PeriodUsage, usage_by_period
 from oms_connector.services.ports import Store
@@ -45,11 +44,12 @@ def balance_of(plan: Plan, usage: dict[int, PeriodUsage], day: date) -> Balance:
             f"{day.isoformat()} is before plan {plan.id}'s enrolment on "
             f"{plan.enrolled_on.isoformat()}"
         )
-    index = period_index_at(plan, local_midnight(plan, day))
-    current = period(plan, index)
+    calendar = plan.calendar
+    index = calendar.index_of_date(day)
+    current = calendar.period(index)
     used = usage.get(index, PeriodUsage(index))
-    included = plan.seconds_per_month if plan.in_term(index) else 0
-    lines = ledger(plan, usage, through=index)[index]
+    included = calendar.allotment(index)
+    lines = ledger(plan, usage, through=index).get(index, [])
 
     def hours(seconds: int) -> Decimal:
         return round_hours(seconds, plan.rounding_increment)
@@ -63,7 +63,7 @@ def balance_of(plan: Plan, usage: dict[int, PeriodUsage], day: date) -> Balance:
         period_index=index,
         period_start=current.start_date,
         period_end=current.end_date,
-        in_term=plan.in_term(index),
+        in_term=calendar.covered(index),
         hours_included=hours(included),
         hours_used=hours(used.oms.seconds),
         hours_remaining=hours(max(0, included - used.oms.seconds)),

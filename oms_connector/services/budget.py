@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from oms_connector.domain.calendar import Coverage, Period
 from oms_connector.domain.money import CENT, round_hours
-from oms_connector.domain.periods import Period, period, period_index_at
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.usage import PeriodUsage, usage_by_period
 from oms_connector.services.jira_port import JsonValue
@@ -24,9 +24,28 @@ class Budget:
     plan: Plan
     period: Period
     included_seconds: int
-    """The period's OMS hours: the plan's monthly hours in its term, none outside it."""
+    """The period's OMS hours: its term's monthly hours, none when no term covers it."""
     used_seconds: int
     """OMS work logged in the period."""
+
+    @property
+    def coverage(self) -> Coverage | None:
+        return self.plan.calendar.coverage(self.period.index)
+
+    @property
+    def priority_rate(self) -> Decimal:
+        return self.plan.calendar.priority_rate(self.period.index)
+
+    @property
+    def hours_per_month(self) -> Decimal:
+        """The covering term's monthly hours; 0 when no term covers the period."""
+        covering = self.coverage
+        return Decimal(0) if covering is None else covering.hours_per_month
+
+    @property
+    def oms_rate(self) -> Decimal:
+        covering = self.coverage
+        return self.plan.oms_rate if covering is None else covering.oms_rate
 
     @property
     def remaining_seconds(self) -> int:
@@ -34,7 +53,7 @@ class Budget:
 
     @property
     def in_term(self) -> bool:
-        return self.plan.in_term(self.period.index)
+        return self.coverage is not None
 
     @property
     def last_day(self) -> date:
@@ -62,8 +81,8 @@ class Budget:
                 "remaining": str(self.hours(self.remaining_seconds)),
             },
             "rates": {
-                "oms": str(plan.oms_rate.quantize(CENT)),
-                "priority": str(plan.priority_rate.quantize(CENT)),
+                "oms": str(self.oms_rate.quantize(CENT)),
+                "priority": str(self.priority_rate.quantize(CENT)),
             },
             "currency": plan.currency,
         }
@@ -77,12 +96,13 @@ class Budget:
 
 def budget_at(plan: Plan, usage: Mapping[int, PeriodUsage], instant: datetime) -> Budget:
     """The budget of the period containing ``instant`` (period 0 before the enrolment)."""
-    index = max(0, period_index_at(plan, instant))
+    calendar = plan.calendar
+    index = max(0, calendar.index_at(instant))
     used = usage.get(index, PeriodUsage(index))
     return Budget(
         plan=plan,
-        period=period(plan, index),
-        included_seconds=plan.seconds_per_month if plan.in_term(index) else 0,
+        period=calendar.period(index),
+        included_seconds=calendar.allotment(index),
         used_seconds=used.oms.seconds,
     )
 

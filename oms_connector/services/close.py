@@ -6,14 +6,16 @@ and each statement is built from the lines already billed, so changes to a close
 period come out as adjustments on the next statement. The store refuses a second
 copy of a statement (unique constraints), so concurrent closers write each once.
 
-A statement after the term with nothing on it is not written but settled as skipped
-(also once), so it is never built later with its old billing date: a correction that
-comes afterwards lands on the next statement due.
+A statement that is not always issued (no subscription, no final arrears of a term)
+and has nothing on it is not written but settled as skipped (also once), so it is
+never built later with its old billing date: a correction that comes afterwards
+lands on the next statement due.
 
-Each statement records the plan terms it was computed with. A plan whose terms
-differ from those on its latest statement is refused, with a line naming each
-change: recomputing closed periods with other terms would re-price them. The other
-plans still close.
+Each statement records the terms of the periods it and the earlier ones bill. A plan
+whose configuration would cover a settled period differently is refused, with one
+line naming the first period affected (``domain.terms``): recomputing billed periods
+with other terms would re-price them. Every plan with a settled statement is checked
+at every close, whether or not a statement of it is due. The other plans still close.
 
 A close reads in bulk, a batch of plans at a time: the usage and the lines billed of
 every plan in the batch, in a few queries. Then it writes the batch's statements, one
@@ -24,7 +26,6 @@ database, which lets go of the GIL, so reading and writing share two cores.
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict, deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor
@@ -33,20 +34,17 @@ from datetime import date, datetime
 from itertools import islice
 
 from oms_connector.domain.lines import Line
-from oms_connector.domain.periods import billing_date, close_instant, local_midnight
 from oms_connector.domain.plans import Plan
-from oms_connector.domain.statements import build_statement, statement_number
+from oms_connector.domain.statements import build_statement
 from oms_connector.domain.terms import (
-    PlanTerms,
+    BilledTerms,
     RecordedTermsError,
-    changed_terms_message,
-    differences,
+    first_change,
+    refusal_message,
 )
 from oms_connector.domain.usage import PeriodUsage
-from oms_connector.domain.work_groups import WorkGroup, period_bounds, usage_from_groups
+from oms_connector.domain.work_groups import WorkGroup, usage_from_groups
 from oms_connector.services.ports import Clock, RecordedTerms, Store, UnitOfWork
-
-LOG = logging.getLogger(__name__)
 
 PLANS_PER_BATCH = 200
 """Plans read together: two batches' usage and billed lines (the one written, the one
@@ -63,9 +61,9 @@ class CloseReport:
     already_written: list[str] = field(default_factory=list)
     """Due statements found settled (earlier, or by a concurrent closer)."""
     skipped: list[str] = field(default_factory=list)
-    """Numbers of the statements after the term this run settled with nothing on them."""
+    """Numbers of the statements this run settled with nothing on them."""
     refused: list[str] = field(default_factory=list)
-    """One line per plan not closed because its terms changed since it was billed."""
+    """One line per plan not closed: it would cover a settled period differently."""
 
 
 @dataclass(frozen=True)
@@ -74,19 +72,25 @@ class BatchReads:
     """Per plan, the work of the periods its statements bill."""
     billed: dict[str, list[Line]]
     """Per plan, the lines billed when the batch was read."""
-    terms: dict[str, RecordedTerms]
-    """Per plan, the terms recorded on its latest statement that has them."""
 
 
-def due_indexes(plan: Plan, now: datetime, grace_days: int) -> Iterator[int]:
-    """Indexes of the statements due at ``now``, in order."""
-    if now < local_midnight(plan, plan.enrolled_on):
-        return
-    yield 0
-    index = 1
-    while close_instant(plan, index - 1, grace_days) <= now:
-        yield index
-        index += 1
+def refusals(
+    uow: UnitOfWork, plans: Sequence[Plan], settled: dict[str, set[int]] | None = None
+) -> dict[str, str]:
+    """Per plan that may not close, the one line saying why (``domain.terms``).
+
+    ``settled`` is ``written_by_plan()`` when the caller has read it already.
+    """
+    if settled is None:
+        settled = uow.statements.written_by_plan()
+    checked = [plan for plan in plans if settled.get(plan.id)]
+    recorded = uow.statements.latest_terms([plan.id for plan in checked])
+    found: dict[str, str] = {}
+    for plan in checked:
+        refusal = _refusal(plan, recorded.get(plan.id), max(settled[plan.id]))
+        if refusal is not None:
+            found[plan.id] = refusal
+    return found
 
 
 class CloseService:
@@ -114,12 +118,17 @@ class CloseService:
         report = CloseReport()
         with self._store.unit_of_work() as uow:
             written = uow.statements.written_by_plan()
+            refused = refusals(uow, self._plans, written)
             uow.rollback()
             todo: list[tuple[Plan, list[int]]] = []
             for plan in self._plans:
-                now = self._clock.now() if as_of is None else local_midnight(plan, as_of)
+                if plan.id in refused:
+                    report.refused.append(refused[plan.id])
+                    continue
+                calendar = plan.calendar
+                now = self._clock.now() if as_of is None else calendar.local_midnight(as_of)
                 done = written.get(plan.id, set())
-                missing = [k for k in due_indexes(plan, now, self._grace_days) if k not in done]
+                missing = [k for k in calendar.due(now, self._grace_days) if k not in done]
                 if missing:
                     todo.append((plan, missing))
             size = self._plans_per_batch
@@ -131,11 +140,6 @@ class CloseService:
                 for batch, reads in self._read_ahead(reader, batches):
                     # Usage is built here, not in the reader: the reads are the longer half.
                     for plan, missing in batch:
-                        refusal = _refusal(plan, reads.terms.get(plan.id))
-                        if refusal is not None:
-                            LOG.error("%s", refusal)
-                            report.refused.append(refusal)
-                            continue
                         self._write(
                             uow,
                             plan,
@@ -172,7 +176,6 @@ class CloseService:
             return BatchReads(
                 groups=self._work_groups(uow, wanted),
                 billed=uow.statements.billed_lines_by_plan(plan_ids),
-                terms=uow.statements.latest_terms(plan_ids),
             )
 
     def _work_groups(
@@ -186,7 +189,7 @@ class CloseService:
         calendars: dict[tuple[datetime, ...], list[Plan]] = defaultdict(list)
         for plan, periods in wanted:
             # The starts of periods 0 .. periods: the last one ends what is read.
-            calendars[tuple(period_bounds(plan, periods + 1))].append(plan)
+            calendars[tuple(plan.calendar.bounds(periods + 1))].append(plan)
         groups: dict[str, list[WorkGroup]] = defaultdict(list)
         for bounds, plans in calendars.items():
             owner = {key: plan.id for plan in plans for key in plan.jira_projects}
@@ -210,21 +213,21 @@ class CloseService:
         append-only, so it stays exact as long as this run is the only writer: the lines
         of each statement written here are added to it. A statement found written means
         a concurrent closer got there first; what is billed is then read again, inside
-        the transaction that writes the next statement. An empty statement after the term
-        is settled as skipped instead of written.
+        the transaction that writes the next statement. A statement with nothing on it that
+        is not always issued is settled as skipped instead of written.
         """
-        terms = PlanTerms.of(plan)
         for index in missing:
             statement = build_statement(plan, index, usage, billed)
             if statement is None:
                 if not self._skip(uow, plan, index, report):
                     billed = uow.statements.billed_lines(plan.id)
                 continue
-            # Only a statement after the term can have been skipped, by a concurrent closer.
-            if _skippable(plan, index) and uow.statements.is_skipped(plan.id, index):
+            # Only a statement not always issued can have been skipped, by a concurrent closer.
+            if not plan.calendar.always_issued(index) and uow.statements.is_skipped(plan.id, index):
                 uow.rollback()
                 report.already_written.append(statement.number)
                 continue
+            terms = BilledTerms.of(plan, through=index)
             if uow.statements.add(statement, self._clock.now(), terms=terms):
                 uow.commit()
                 report.written.append(statement.number)
@@ -235,9 +238,9 @@ class CloseService:
                 billed = uow.statements.billed_lines(plan.id)
 
     def _skip(self, uow: UnitOfWork, plan: Plan, index: int, report: CloseReport) -> bool:
-        """Settle an empty statement after the term; False if a concurrent closer settled it."""
-        number = statement_number(plan, index)
-        when = billing_date(plan, index)
+        """Settle a statement with nothing on it; False if a concurrent closer settled it."""
+        number = plan.calendar.statement_number(index)
+        when = plan.calendar.billing_date(index)
         if uow.statements.skip(plan.id, index, when, self._clock.now()):
             uow.commit()
             report.skipped.append(number)
@@ -247,20 +250,12 @@ class CloseService:
         return False
 
 
-def _skippable(plan: Plan, index: int) -> bool:
-    """Whether statement ``index`` is after the final statement of a term that ends."""
-    return not plan.auto_renew and index > plan.term_months
-
-
-def _refusal(plan: Plan, recorded: RecordedTerms | None) -> str | None:
-    """Why the plan may not close: its terms differ from those it was billed with."""
-    if recorded is None:
-        return None
+def _refusal(plan: Plan, recorded: RecordedTerms | None, settled_through: int) -> str | None:
+    """Why the plan may not close: it would cover a settled period differently."""
     try:
-        old = PlanTerms.from_json(recorded.terms)
+        billed = None if recorded is None else BilledTerms.from_json(recorded.terms, recorded.index)
     except RecordedTermsError as error:
+        assert recorded is not None
         return f"plan {plan.id}: {error} on {recorded.number}; the plan is not closed"
-    changes = differences(old, PlanTerms.of(plan))
-    if not changes:
-        return None
-    return changed_terms_message(plan.id, recorded.number, changes)
+    change = first_change(plan, billed, settled_through)
+    return None if change is None else refusal_message(plan, change, settled_through)

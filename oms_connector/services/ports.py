@@ -16,7 +16,7 @@ from typing import Protocol, Self
 from oms_connector.domain.classification import IssueSnapshot, WorkType
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
-from oms_connector.domain.terms import PlanTerms
+from oms_connector.domain.terms import BilledTerms
 from oms_connector.domain.usage import LoggedWork
 from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog
@@ -217,12 +217,13 @@ class RecordedTerms:
     """The plan terms recorded on a plan's latest statement that has them."""
 
     number: str
+    index: int
     terms: str
-    """Canonical JSON text (``PlanTerms.to_json``)."""
+    """Canonical JSON text (``BilledTerms.to_json``)."""
 
 
 class StatementRepository(Protocol):
-    def add(self, statement: Statement, created_at: datetime, *, terms: PlanTerms) -> bool:
+    def add(self, statement: Statement, created_at: datetime, *, terms: BilledTerms) -> bool:
         """Write a statement, its lines and the plan terms it was computed with.
 
         False (and nothing written) if it exists already.

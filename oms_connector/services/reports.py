@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from oms_connector.domain.calendar import Coverage, Standing
 from oms_connector.domain.ledger import bank_balance_after, period_totals
 from oms_connector.domain.money import amount, round_hours
-from oms_connector.domain.periods import period, period_index_at
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.statements import Statement
 from oms_connector.domain.usage import PeriodUsage, usage_by_period
@@ -86,6 +86,8 @@ class StatementView:
     saving: Saving | None
     history: tuple[PeriodHours, ...]
     """Every period up to the one billed in arrears, for the chart."""
+    coverage: Coverage | None = None
+    """The term covering the statement's own period (its subscription)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ class PlanView:
     in_term: bool
     bank_hours: Decimal | None
     statements: tuple[Statement, ...]
+    standing: Standing
+    """The current term, the next billing date, the agreement's end or renewal."""
 
 
 class StatementReports:
@@ -145,17 +149,20 @@ class StatementReports:
             usages = {plan.id: _usage(uow, plan) for plan in self._plans.values()}
         views = []
         for plan in self._plans.values():
-            index = period_index_at(plan, now)
+            today = now.astimezone(plan.timezone).date()
+            standing = plan.calendar.standing(today)
+            index = standing.period_index
             own = tuple(sorted((s for s in written if s.plan_id == plan.id), key=_order))
             usage = usages[plan.id]
             views.append(
                 PlanView(
                     plan=plan,
-                    today=now.astimezone(plan.timezone).date(),
+                    today=today,
                     current=period_hours(plan, usage, index) if index >= 0 else None,
-                    in_term=plan.in_term(index),
+                    in_term=standing.coverage is not None,
                     bank_hours=_bank(plan, usage, index) if index >= 0 else None,
                     statements=own,
+                    standing=standing,
                 )
             )
         return views
@@ -173,7 +180,7 @@ def _order(statement: Statement) -> tuple[date, str]:
 
 def period_hours(plan: Plan, usage: Mapping[int, PeriodUsage], index: int) -> PeriodHours:
     totals = period_totals(plan, usage.get(index, PeriodUsage(index)))
-    current = period(plan, index)
+    current = plan.calendar.period(index)
 
     def hours(seconds: int) -> Decimal:
         return round_hours(seconds, plan.rounding_increment)
@@ -201,16 +208,26 @@ def statement_view(
     statement: Statement, plan: Plan | None, usage: Mapping[int, PeriodUsage]
 ) -> StatementView:
     """The figures of ``statement``: those of the period it bills in arrears."""
-    if plan is None or statement.index == 0:
+    if plan is None:
         return StatementView(statement, plan, None, None, None, ())
+    calendar = plan.calendar
+    coverage = calendar.coverage(statement.index)
+    if statement.index == 0:
+        return StatementView(statement, plan, None, None, None, (), coverage)
     billed = statement.index - 1
-    history = tuple(period_hours(plan, usage, index) for index in range(billed + 1))
+    first = calendar.first_billed_period()
+    history = tuple(period_hours(plan, usage, index) for index in range(first, billed + 1))
     arrears = history[-1]
+    billed_coverage = calendar.coverage(billed)
+    saving = None
+    if billed_coverage is not None:
+        saving = Saving(arrears.included, billed_coverage.oms_rate, billed_coverage.priority_rate)
     return StatementView(
         statement=statement,
         plan=plan,
         usage=arrears,
         bank_hours=_bank(plan, usage, billed),
-        saving=Saving(arrears.included, plan.oms_rate, plan.priority_rate),
+        saving=saving,
         history=history,
+        coverage=coverage,
     )

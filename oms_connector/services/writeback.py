@@ -119,23 +119,23 @@ def classification_comment(work_type: WorkType, reason: str, budget: Budget) -> 
     if work_type is WorkType.PRIORITY:
         return (
             f"Reactive PRIORITY work ({why}), billed at "
-            f"{rate_text(plan.priority_rate)} {plan.currency}/h."
+            f"{rate_text(budget.priority_rate)} {plan.currency}/h."
         )
     if not budget.in_term:
         return (
             f"Planned OMS work ({why}). Plan {plan.id} has no OMS hours in the period "
-            f"from {budget.period.start_date.isoformat()} (outside its term): OMS work is "
-            f"billed at {rate_text(plan.priority_rate)} {plan.currency}/h."
+            f"from {budget.period.start_date.isoformat()} (no term covers it): OMS work is "
+            f"billed at {rate_text(budget.priority_rate)} {plan.currency}/h."
         )
     text = (
-        f"Planned OMS work ({why}). Plan {plan.id}: {hours_text(plan.hours_per_month)} h a "
+        f"Planned OMS work ({why}). Plan {plan.id}: {hours_text(budget.hours_per_month)} h a "
         f"month; {budget.hours(budget.remaining_seconds)} h left until "
         f"{budget.last_day.isoformat()}."
     )
     if budget.remaining_seconds == 0:
         text += (
             f" Further OMS work is billed at the priority rate, "
-            f"{rate_text(plan.priority_rate)} {plan.currency}/h."
+            f"{rate_text(budget.priority_rate)} {plan.currency}/h."
         )
     return text
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from oms_connector.domain.classification import WorkType
-from oms_connector.domain.plans import BankPurchase, Plan
+from oms_connector.domain.plans import BankPurchase, Plan, Term
 from oms_connector.domain.statements import Statement, build_statement
 from oms_connector.domain.usage import LoggedWork, usage_by_period
 
@@ -15,16 +15,21 @@ NEW_YORK = ZoneInfo("America/New_York")
 
 
 def acme(**changes: object) -> Plan:
-    """Plan ``acme`` of BILLING_RULES.md section 7: 10 h, 3 months, enrolled 2026-01-31."""
+    """Plan ``acme`` of BILLING_RULES.md section 7: 10 h, 3 months, enrolled 2026-01-31.
+
+    ``hours_per_month`` and ``term_months`` change its one term (the shorthand).
+    """
     fields: dict[str, object] = {
         "id": "acme",
         "customer": "Acme Corp",
-        "hours_per_month": Decimal(10),
-        "term_months": 3,
         "enrolled_on": date(2026, 1, 31),
         "timezone": NEW_YORK,
     }
+    hours = changes.pop("hours_per_month", Decimal(10))
+    months = changes.pop("term_months", 3)
     fields.update(changes)
+    if "terms" not in changes:
+        fields["terms"] = (Term(fields["enrolled_on"], hours, months),)  # type: ignore[arg-type]
     return Plan(**fields)  # type: ignore[arg-type]
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from oms_connector.adapters.sql.schema import billing_lines, skipped_statements, statements
 from oms_connector.domain.lines import Line, LineKind
 from oms_connector.domain.statements import Statement
-from oms_connector.domain.terms import PlanTerms
+from oms_connector.domain.terms import BilledTerms
 from oms_connector.services.ports import RecordedTerms
 
 # Built once: the close runs these for every statement it writes.
@@ -95,7 +95,9 @@ _LATEST = (
     .group_by(statements.c.plan_id)
     .subquery()
 )
-_LATEST_TERMS = select(statements.c.plan_id, statements.c.number, statements.c.terms).join(
+_LATEST_TERMS = select(
+    statements.c.plan_id, statements.c.number, statements.c.period_index, statements.c.terms
+).join(
     _LATEST,
     and_(
         statements.c.plan_id == _LATEST.c.plan_id,
@@ -108,7 +110,7 @@ class SqlStatementRepository:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
 
-    def add(self, statement: Statement, created_at: datetime, *, terms: PlanTerms) -> bool:
+    def add(self, statement: Statement, created_at: datetime, *, terms: BilledTerms) -> bool:
         header = {
             "number": statement.number,
             "plan_id": statement.plan_id,
@@ -175,7 +177,7 @@ class SqlStatementRepository:
         if not plan_ids:
             return {}
         rows = self._connection.execute(_LATEST_TERMS, {"plan_ids": list(plan_ids)})
-        return {row.plan_id: RecordedTerms(row.number, row.terms) for row in rows}
+        return {row.plan_id: RecordedTerms(row.number, row.period_index, row.terms) for row in rows}
 
     def billed_lines(self, plan_id: str) -> list[Line]:
         rows = self._connection.execute(_BILLED_LINES_OF_PLAN, {"plan_id": plan_id})
