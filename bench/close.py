@@ -43,9 +43,7 @@ from zoneinfo import ZoneInfo
 from oms_connector.adapters.sql.engine import create_store_engine, upgrade
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.adapters.sql.types import epoch_micros
-from oms_connector.domain.periods import local_midnight
-from oms_connector.domain.plans import Plan
-from oms_connector.domain.work_groups import period_bounds
+from oms_connector.domain.plans import Plan, single_term
 from oms_connector.services.close import CloseService
 
 ENROLLED = date(2026, 1, 1)
@@ -63,7 +61,7 @@ class FixedClock:
 
 def plans(count: int) -> list[Plan]:
     return [
-        Plan(
+        single_term(
             id=f"plan{n:04d}",
             customer=f"Customer {n}",
             hours_per_month=Decimal(10 + n % 4 * 10),
@@ -113,8 +111,8 @@ def generate(path: Path, plan_count: int, worklog_count: int) -> None:
     all_plans = plans(plan_count)
     rows = []
     for n, plan in enumerate(all_plans):
-        start = epoch_micros(local_midnight(plan, ENROLLED))
-        span = epoch_micros(local_midnight(plan, date(2026, 2, 1))) - start
+        start = epoch_micros(plan.calendar.local_midnight(ENROLLED))
+        span = epoch_micros(plan.calendar.local_midnight(date(2026, 2, 1))) - start
         for w in range(per_plan):
             started = start + rng.randrange(span // 1_000_000) * 1_000_000
             rows.append(
@@ -163,7 +161,7 @@ def bill_group_by(path: Path, plan_count: int) -> float:
     calendars: dict[tuple[int, ...], list[str]] = defaultdict(list)
     for plan in plans(plan_count):
         # The close reads periods 0 and 1 (from 0's end on) for statement 1.
-        bounds = tuple(epoch_micros(bound) for bound in period_bounds(plan, 2))
+        bounds = tuple(epoch_micros(bound) for bound in plan.calendar.bounds(2))
         calendars[bounds].extend(plan.jira_projects)
     connection = sqlite3.connect(path)
     began = time.perf_counter()

@@ -32,7 +32,7 @@ from oms_connector.adapters.sql.engine import create_store_engine, upgrade
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.bootstrap import SystemClock
 from oms_connector.domain.classification import Classifier
-from oms_connector.domain.plans import Plan
+from oms_connector.domain.plans import single_term
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.sync import SyncService
 
@@ -160,7 +160,7 @@ def run(n: int, m: int) -> dict[str, float]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"
-    plan = Plan(
+    plan = single_term(
         id="bench",
         customer="Bench",
         hours_per_month=Decimal(10),

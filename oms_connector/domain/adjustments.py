@@ -47,11 +47,19 @@ def adjustments(
     difference in hours and in money (negative for a credit), so what was billed
     plus its adjustments always equals what should have been billed, to the cent.
     Expired hours are corrected too, at amount 0.
+
+    A period nothing was billed for, whose lines all come to 0.00 (hours drawn from
+    the prepaid bank), is left alone: its statement had nothing to bill and was
+    skipped, and it is corrected once it has something charged.
     """
     wanted = _sums((line for lines in should.values() for line in lines), before)
     done = _sums(billed, before)
+    billed_periods = {key[0] for key in done}
+    charged_periods = {key[0] for key, found in wanted.items() if found.amount}
     result = []
     for key in sorted(wanted.keys() | done.keys(), key=lambda k: (k[0], k[1].value, k[2])):
+        if key[0] not in billed_periods and key[0] not in charged_periods:
+            continue
         target, actual = wanted.get(key), done.get(key)
         hours = (target.hours if target else ZERO) - (actual.hours if actual else ZERO)
         money = (target.amount if target else ZERO) - (actual.amount if actual else ZERO)

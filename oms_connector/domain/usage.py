@@ -89,8 +89,10 @@ def bucket_key(calendar: PlanCalendar, index: int, work_type: WorkType) -> tuple
     plan's statements from its enrolment; otherwise it stays at -1, before every
     period billed, and is not billed.
     """
-    if index < 0 and calendar.first_statement == 0:
-        index = 0
+    if index < 0:
+        # Before enrolment: never covered, billed with period 0 unless billing starts later.
+        counted = 0 if calendar.first_statement == 0 else -1
+        return counted, "priority" if work_type is WorkType.PRIORITY else "out_of_term"
     if work_type is WorkType.PRIORITY:
         return index, "priority"
     return index, "oms" if calendar.covered(index) else "out_of_term"

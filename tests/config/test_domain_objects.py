@@ -11,14 +11,14 @@ import pytest
 
 from oms_connector.config import load_settings
 from oms_connector.domain.classification import IssueSnapshot, WorkType, classify
-from oms_connector.domain.plans import BankPurchase, Plan
+from oms_connector.domain.plans import BankPurchase, single_term
 from tests.config.files import EXAMPLE, VALID, write
 
 
 def test_plans_take_the_defaults_unless_they_set_their_own() -> None:
     acme, globex, initech = load_settings(EXAMPLE).domain_plans()
 
-    assert acme == Plan(
+    assert acme == single_term(
         id="acme",
         customer="Acme Corp",
         hours_per_month=Decimal(10),

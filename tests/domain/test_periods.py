@@ -5,15 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from oms_connector.domain.periods import (
-    anniversary,
-    billing_date,
-    close_instant,
-    period,
-    period_index_at,
-    term_periods,
-)
-from oms_connector.domain.usage import PeriodLocator
+from oms_connector.domain.calendar import anniversary
 
 from .builders import acme
 
@@ -76,7 +68,7 @@ def test_a_leap_day_enrolment_falls_on_the_28th_in_common_years() -> None:
 def test_period_boundaries_are_local_midnight_across_daylight_saving_changes(
     enrolled: date, index: int, start_utc: str, end_utc: str
 ) -> None:
-    p = period(acme(enrolled_on=enrolled), index)
+    p = acme(enrolled_on=enrolled).calendar.period(index)
     assert p.start.astimezone(UTC).isoformat() == start_utc
     assert p.end.astimezone(UTC).isoformat() == end_utc
 
@@ -84,7 +76,7 @@ def test_period_boundaries_are_local_midnight_across_daylight_saving_changes(
 def test_a_plan_in_another_timezone_has_its_own_midnights() -> None:
     plan = acme(timezone=ZoneInfo("Australia/Sydney"), enrolled_on=date(2026, 4, 1))
     # Sydney leaves daylight saving on 2026-04-05.
-    p = period(plan, 0)
+    p = plan.calendar.period(0)
     assert p.start.astimezone(UTC).isoformat() == "2026-03-31T13:00:00+00:00"
     assert p.end.astimezone(UTC).isoformat() == "2026-04-30T14:00:00+00:00"
 
@@ -92,17 +84,18 @@ def test_a_plan_in_another_timezone_has_its_own_midnights() -> None:
 def test_term_periods_and_billing_dates_of_the_worked_example() -> None:
     plan = acme()
     assert [
-        (p.index, p.start_date.isoformat(), p.end_date.isoformat()) for p in term_periods(plan)
+        (p.index, p.start_date.isoformat(), p.end_date.isoformat())
+        for p in (plan.calendar.period(k) for k in range(3))
     ] == [
         (0, "2026-01-31", "2026-02-28"),
         (1, "2026-02-28", "2026-03-31"),
         (2, "2026-03-31", "2026-04-30"),
     ]
-    assert billing_date(plan, 3) == date(2026, 4, 30)
+    assert plan.calendar.billing_date(3) == date(2026, 4, 30)
 
 
 def test_a_period_closes_at_local_midnight_after_its_grace_days() -> None:
-    assert close_instant(acme(), 0, grace_days=3).isoformat() == "2026-03-03T05:00:00+00:00"
+    assert acme().calendar.close_instant(0, grace_days=3).isoformat() == "2026-03-03T05:00:00+00:00"
 
 
 @pytest.mark.parametrize(
@@ -121,17 +114,17 @@ def test_the_period_of_an_instant_is_found_by_date_and_by_bisection_alike(
     instant: datetime, expected: int
 ) -> None:
     plan = acme()
-    assert period_index_at(plan, instant) == expected
-    assert PeriodLocator(plan).index_at(instant) == expected
+    assert plan.calendar.index_at(instant) == expected
+    assert plan.calendar.index_at(instant) == expected
 
 
 def test_naive_instants_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
-        period_index_at(acme(), datetime(2026, 2, 1))
+        acme().calendar.index_at(datetime(2026, 2, 1))
     with pytest.raises(ValueError, match="timezone-aware"):
-        PeriodLocator(acme()).index_at(datetime(2026, 2, 1))
+        acme().calendar.index_at(datetime(2026, 2, 1))
 
 
 def test_a_negative_period_index_is_refused() -> None:
     with pytest.raises(ValueError, match="0 or more"):
-        period(acme(), -1)
+        acme().calendar.period(-1)

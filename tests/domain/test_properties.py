@@ -14,7 +14,7 @@ from oms_connector.domain.classification import WorkType
 from oms_connector.domain.ledger import period_totals
 from oms_connector.domain.lines import LineKind
 from oms_connector.domain.money import amount
-from oms_connector.domain.plans import BankPurchase, Plan
+from oms_connector.domain.plans import BankPurchase, Plan, single_term
 from oms_connector.domain.statements import Statement, build_statement
 from oms_connector.domain.usage import LoggedWork, PeriodUsage, usage_by_period
 
@@ -34,7 +34,7 @@ def plans(draw: st.DrawFn) -> Plan:
             max_size=3,
         )
     )
-    return Plan(
+    return single_term(
         id="p",
         customer="Customer",
         hours_per_month=Decimal(draw(st.integers(10, 80))),
@@ -104,8 +104,8 @@ def test_included_plus_overage_is_oms_used_and_included_plus_expired_is_the_allo
     for index in range(12):
         totals = period_totals(plan, usage.get(index, PeriodUsage(index)))
         assert totals.included + totals.overage == totals.oms_used
-        if plan.in_term(index):
-            assert totals.included + totals.expired == plan.seconds_per_month
+        if plan.calendar.covered(index):
+            assert totals.included + totals.expired == plan.terms[0].seconds_per_month
         else:
             assert (totals.allotment, totals.oms_used, totals.expired) == (0, 0, 0)
 

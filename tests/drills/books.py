@@ -17,7 +17,6 @@ from datetime import UTC, date
 from oms_connector.config import Settings
 from oms_connector.domain.classification import IssueSnapshot, classify
 from oms_connector.domain.lines import Line
-from oms_connector.domain.periods import close_instant, local_midnight
 from oms_connector.domain.plans import Plan
 from oms_connector.domain.statements import Statement, build_statement
 from oms_connector.domain.usage import LoggedWork, usage_by_period
@@ -74,11 +73,11 @@ def _statements(
 ) -> list[Statement]:
     """Every statement due at ``as_of``, each built from the ones before it."""
     usage = usage_by_period(plan, logged)
-    now = local_midnight(plan, as_of)
+    now = plan.calendar.local_midnight(as_of)
     written: list[Statement] = []
     billed: list[Line] = []
     index = 0
-    while index == 0 or close_instant(plan, index - 1, grace_days) <= now:
+    while index == 0 or plan.calendar.close_instant(index - 1, grace_days) <= now:
         statement = build_statement(plan, index, usage, billed)
         if statement is not None:
             written.append(statement)

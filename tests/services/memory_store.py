@@ -18,7 +18,7 @@ from typing import Self
 from oms_connector.domain.classification import WorkType
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
-from oms_connector.domain.terms import PlanTerms
+from oms_connector.domain.terms import BilledTerms
 from oms_connector.domain.usage import LoggedWork
 from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog, supersedes
@@ -245,7 +245,7 @@ class MemoryStatements:
     def __init__(self, state: State) -> None:
         self._state = state
 
-    def add(self, statement: Statement, created_at: datetime, *, terms: PlanTerms) -> bool:
+    def add(self, statement: Statement, created_at: datetime, *, terms: BilledTerms) -> bool:
         if statement.number in self._state.statements or statement.index in self.written_indexes(
             statement.plan_id
         ):
@@ -268,7 +268,7 @@ class MemoryStatements:
         for statement in self.list():
             if statement.plan_id in plan_ids and statement.number in self._state.terms:
                 terms = self._state.terms[statement.number]
-                latest[statement.plan_id] = RecordedTerms(statement.number, terms)
+                latest[statement.plan_id] = RecordedTerms(statement.number, statement.index, terms)
         return latest
 
     def written_indexes(self, plan_id: str) -> set[int]:

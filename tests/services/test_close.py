@@ -9,7 +9,7 @@ import pytest
 from oms_connector.domain.lines import LineKind
 from oms_connector.domain.statements import Statement
 from oms_connector.domain.worklogs import Worklog
-from oms_connector.services.close import CloseService, due_indexes
+from oms_connector.services.close import CloseService
 from oms_connector.services.ports import EventFacts, Store, StoreUnavailableError
 from tests.domain.builders import NEW_YORK
 from tests.services.builders import acme_plan, ingest_for, issue, later, worklog
@@ -77,7 +77,7 @@ def test_statements_are_due_once_the_period_and_its_grace_days_are_over(
 ) -> None:
     plan = acme_plan()
     now = datetime.combine(as_of, datetime.min.time(), tzinfo=NEW_YORK)
-    assert list(due_indexes(plan, now, grace_days=3)) == indexes
+    assert list(plan.calendar.due(now, grace_days=3)) == indexes
 
 
 def test_closing_acme_writes_the_worked_example_statements(store: Store, clock: FakeClock) -> None:

@@ -8,14 +8,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from oms_connector.domain.usage import usage_by_period
-from oms_connector.domain.work_groups import period_bounds, usage_from_groups
+from oms_connector.domain.work_groups import usage_from_groups
 from oms_connector.services.ports import EventFacts, Store
 from tests.domain.builders import NEW_YORK
 from tests.services.builders import acme_plan, ingest_for, issue, worklog
 from tests.services.fakes import FakeClock
 
 PLAN = acme_plan()
-BOUNDS = period_bounds(PLAN, 5)
+BOUNDS = PLAN.calendar.bounds(5)
 
 # Instants on and around every boundary (DST starts 2026-03-08 in New York), before
 # enrolment and long after the term.
@@ -57,7 +57,7 @@ def test_grouped_usage_equals_usage_by_worklog(
     with store.unit_of_work() as uow:
         ingest_for(clock).apply(uow, facts)
         uow.commit()
-    bounds = period_bounds(PLAN, periods)
+    bounds = PLAN.calendar.bounds(periods)
     with store.unit_of_work() as uow:
         grouped = usage_from_groups(PLAN, uow.worklogs.work_groups(["ACME"], bounds))
         each = usage_by_period(PLAN, uow.worklogs.logged_work(["ACME"]))
@@ -76,7 +76,7 @@ def test_grouped_usage_equals_usage_by_worklog(
 def test_a_work_group_holds_one_issue_s_worklogs_of_one_period_and_empty_periods_have_none(
     store: Store, clock: FakeClock
 ) -> None:
-    bounds = period_bounds(PLAN, 3)
+    bounds = PLAN.calendar.bounds(3)
     facts = EventFacts(
         issues=(issue("1", "ACME-1"), issue("2", "ACME-2", labels=frozenset({"urgent"}))),
         worklogs=(
@@ -186,7 +186,7 @@ def test_a_plan_with_many_periods_reads_each_of_them(
 ) -> None:
     """Two columns a period, three more: 99, 101 and 145 columns. SQLite takes up to 100 in
     one function call here (its own limit is 127); past that the row is read in parts."""
-    bounds = period_bounds(PLAN, count)
+    bounds = PLAN.calendar.bounds(count)
     middle = count // 2
     facts = EventFacts(
         issues=(issue("1", "ACME-1"),),

@@ -10,7 +10,7 @@ from typing import Self
 from oms_connector.adapters.sql.store import SqlStore, SqlUnitOfWork
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
-from oms_connector.domain.terms import PlanTerms
+from oms_connector.domain.terms import BilledTerms
 from oms_connector.services.close import CloseService
 from oms_connector.services.ports import (
     AlertRepository,
@@ -36,7 +36,7 @@ class _Statements:
         self._inner = inner
         self._race = race
 
-    def add(self, statement: Statement, created_at: datetime, *, terms: PlanTerms) -> bool:
+    def add(self, statement: Statement, created_at: datetime, *, terms: BilledTerms) -> bool:
         self._race.run_rival()
         return self._inner.add(statement, created_at, terms=terms)
 

@@ -8,13 +8,12 @@ from typing import Any
 
 from sqlalchemy import event
 
-from oms_connector.domain.work_groups import period_bounds
 from oms_connector.services.ports import EventFacts
 from tests.conftest import migrated_store, sqlite_url
 from tests.services.builders import acme_plan, ingest_for, issue, worklog
 from tests.services.fakes import FakeClock
 
-BOUNDS = period_bounds(acme_plan(), 3)
+BOUNDS = acme_plan().calendar.bounds(3)
 DAY = timedelta(days=1)
 
 

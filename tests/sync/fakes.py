@@ -11,7 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from oms_connector.domain.classification import Classifier, IssueSnapshot
-from oms_connector.domain.plans import Plan
+from oms_connector.domain.plans import Plan, single_term
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.ingest import Ingest
 
@@ -27,7 +27,7 @@ class FixedClock:
 
 
 def plan(*projects: str) -> Plan:
-    return Plan(
+    return single_term(
         id="acme",
         customer="Acme Corp",
         hours_per_month=Decimal(10),
