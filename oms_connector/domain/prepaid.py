@@ -50,7 +50,7 @@ def _line(plan: Plan, purchase: BankPurchase) -> Line:
         period_index=bought_in.index,
         period_start=bought_in.start_date,
         period_end=bought_in.end_date,
-        hours=purchase.hours,
+        hours=_hours(purchase.hours),
         rate=rate,
         amount=price,
         description=(
@@ -58,3 +58,9 @@ def _line(plan: Plan, purchase: BankPurchase) -> Line:
             "(they never expire)"
         ),
     )
+
+
+def _hours(hours: Decimal) -> Decimal:
+    """The purchase's hours with two places, as lines show hours (more when it has them)."""
+    shown = hours.quantize(CENT)
+    return shown if shown == hours else hours

@@ -11,7 +11,7 @@ from oms_connector import bootstrap
 from oms_connector.cli import main
 from oms_connector.config import load_settings
 from oms_connector.domain.classification import IssueSnapshot
-from oms_connector.domain.terms import PlanTerms
+from oms_connector.domain.terms import BilledTerms
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.ports import StoredIssue
 from tests.config.files import clear_oms_environment
@@ -49,7 +49,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
                 worklog = Worklog(item.worklog_id, issue_id, item.started, item.seconds, STORED_AT)
                 uow.worklogs.save_if_supersedes(worklog, STORED_AT)
             for statement in reversed(section_7_statements()):
-                uow.statements.add(statement, STORED_AT, terms=PlanTerms.of(acme()))
+                uow.statements.add(statement, STORED_AT, terms=BilledTerms.of(acme(), through=0))
             uow.commit()
     finally:
         release()

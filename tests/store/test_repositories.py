@@ -11,14 +11,14 @@ from sqlalchemy.exc import StatementError
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.domain.lines import Line, LineKind
 from oms_connector.domain.statements import Statement
-from oms_connector.domain.terms import PlanTerms
+from oms_connector.domain.terms import BilledTerms
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.ports import InboxStatus
 from tests.conftest import migrated_store
 from tests.domain.builders import acme
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
-TERMS = PlanTerms.of(acme())
+TERMS = BilledTerms.of(acme(), through=0)
 
 STATEMENT = Statement(
     number="acme-20260331",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from oms_connector.adapters.sql.store import SqlStore
-from oms_connector.domain.terms import PlanTerms
+from oms_connector.domain.terms import BilledTerms
 from oms_connector.services.close import CloseService
 from oms_connector.services.ports import EventFacts
 from tests.domain.builders import NEW_YORK
@@ -97,4 +97,4 @@ def test_the_latest_recorded_terms_of_each_plan_are_read_at_once(sql_store: SqlS
         "acme": "acme-20260331",
         "zeta": "zeta-20260331",
     }
-    assert latest["acme"].terms == PlanTerms.of(PLANS[0]).to_json()
+    assert latest["acme"].terms == BilledTerms.of(PLANS[0], through=latest["acme"].index).to_json()
