@@ -75,7 +75,9 @@ def test_a_later_term_covers_periods_from_its_start_on_its_own_hours_and_rates()
 def test_auto_renew_carries_the_last_term_on_until_ends_on() -> None:
     calendar = renewed(auto_renew=True, ends_on=date(2027, 1, 31)).calendar
     assert [calendar.allotment(k) // 3600 for k in range(8, 14)] == [20, 20, 20, 20, 0, 0]
-    assert calendar.coverage(10) is not None and calendar.coverage(10).renewed
+    renewal = calendar.coverage(10)
+    assert renewal is not None
+    assert renewal.renewed
     assert calendar.agreement_end() == date(2027, 1, 31)
     assert renewed(auto_renew=True).calendar.agreement_end() is None
 

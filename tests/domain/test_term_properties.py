@@ -132,8 +132,8 @@ def test_appending_a_term_after_the_last_statement_changes_no_written_statement(
         plan,
         terms=(*plan.terms, Term(plan.calendar.start_date(start), Decimal(50), 3)),
     )
-    before = [s for s in close_all(plan, items, last_written + 1)]
-    after = [s for s in close_all(appended, items, last_written + 1)]
+    before = close_all(plan, items, last_written + 1)
+    after = close_all(appended, items, last_written + 1)
     assert after == before
     assert first_change(appended, BilledTerms.of(plan, last_written), last_written) is None
 
