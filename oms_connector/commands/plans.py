@@ -255,8 +255,10 @@ def _term_rows(plan: Plan) -> list[Row]:
                 "starts_on": term.starts_on,
                 "periods": f"{first}-{end - 1}",
                 "hours_per_month": _hours(term.hours_per_month),
-                "oms_rate": term.oms_rate or plan.oms_rate,
-                "priority_rate": term.priority_rate or plan.priority_rate,
+                "oms_rate": plan.oms_rate if term.oms_rate is None else term.oms_rate,
+                "priority_rate": (
+                    plan.priority_rate if term.priority_rate is None else term.priority_rate
+                ),
             }
         )
     return rows

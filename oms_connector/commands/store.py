@@ -142,7 +142,7 @@ def run_close(args: argparse.Namespace, settings: Settings) -> int:
     for number in report.written:
         print(f"written {number}")
     for number in report.skipped:
-        print(f"skipped {number} (after the term, nothing to bill)")
+        print(f"skipped {number} (nothing to bill)")
     noun = "statement" if len(report.written) == 1 else "statements"
     print(f"{len(report.written)} {noun} written")
     for refusal in report.refused:

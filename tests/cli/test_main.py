@@ -18,7 +18,7 @@ from oms_connector.commands import (
 from oms_connector.config import Settings
 from tests.config.files import VALID, write
 
-PERIODS_FIRST_ROW = "     0  2026-01-31  2026-02-28   2026-01-31    2026-03-03  yes"
+PERIODS_FIRST_ROW = "     0  2026-01-31  2026-02-28   2026-01-31    2026-03-03  1"
 
 
 def first_period_row(out: str) -> str:

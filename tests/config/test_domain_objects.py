@@ -11,33 +11,49 @@ import pytest
 
 from oms_connector.config import load_settings
 from oms_connector.domain.classification import IssueSnapshot, WorkType, classify
-from oms_connector.domain.plans import BankPurchase, single_term
+from oms_connector.domain.plans import BankPurchase, Plan, Term
 from tests.config.files import EXAMPLE, VALID, write
 
 
 def test_plans_take_the_defaults_unless_they_set_their_own() -> None:
-    acme, globex, initech = load_settings(EXAMPLE).domain_plans()
+    acme, globex, initech, delta = load_settings(EXAMPLE).domain_plans()
 
-    assert acme == single_term(
+    assert acme == Plan(
         id="acme",
         customer="Acme Corp",
-        hours_per_month=Decimal(10),
-        term_months=3,
         enrolled_on=date(2026, 1, 31),
         timezone=ZoneInfo("America/New_York"),
-        auto_renew=False,
+        terms=(
+            Term(date(2026, 1, 31), Decimal(10), 3),
+            Term(
+                date(2026, 4, 30),
+                Decimal(20),
+                6,
+                oms_rate=Decimal("34.00"),
+                priority_rate=Decimal("62.50"),
+            ),
+        ),
+        auto_renew=True,
+        ends_on=date(2027, 1, 31),
+        billing_starts_on=date(2026, 1, 31),
         oms_rate=Decimal("35.00"),
         priority_rate=Decimal("62.50"),
         currency="USD",
-        rounding_increment=Decimal("0.01"),
+        rounding_increment=Decimal("0.25"),
         priority_bank=(),
         overage_uses_priority_bank=True,
         jira_projects=("ACME",),
     )
+    assert globex.terms == (Term(date(2026, 2, 15), Decimal(20), 6),)
+    assert globex.rounding_increment == Decimal("0.01")
+    assert delta.terms == ()
+    assert delta.priority_bank == (
+        BankPurchase(date(2026, 3, 20), Decimal(10), price=Decimal("600.00")),
+    )
     assert globex.timezone == ZoneInfo("Europe/London")
     assert globex.priority_bank == (
-        BankPurchase(date(2026, 2, 15), Decimal(10)),
-        BankPurchase(date(2026, 4, 1), Decimal("7.5")),
+        BankPurchase(date(2026, 2, 15), Decimal(10), price=Decimal("600.00")),
+        BankPurchase(date(2026, 4, 1), Decimal("7.5"), invoice=False),
     )
     assert (initech.oms_rate, initech.priority_rate) == (Decimal("33.00"), Decimal("60.00"))
     assert initech.timezone == ZoneInfo("America/New_York")

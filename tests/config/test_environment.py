@@ -80,7 +80,7 @@ def test_a_list_can_be_replaced_with_json(
 
     plans = load_settings(config_file).domain_plans()
 
-    assert [(p.id, p.hours_per_month, p.enrolled_on) for p in plans] == [
+    assert [(p.id, p.terms[0].hours_per_month, p.enrolled_on) for p in plans] == [
         ("solo", Decimal("12.5"), date(2026, 5, 31))
     ]
 

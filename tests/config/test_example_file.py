@@ -55,7 +55,7 @@ def example_keys() -> dict[str, int]:
 def test_the_example_configuration_is_valid() -> None:
     settings = load_settings(EXAMPLE)
 
-    assert [plan.id for plan in settings.plans] == ["acme", "globex", "initech"]
+    assert [plan.id for plan in settings.plans] == ["acme", "globex", "initech", "delta"]
     assert [rule.name for rule in settings.classification.rules] == [
         "urgent",
         "incidents",

@@ -32,6 +32,15 @@ def test_plans_show_the_current_period_usage_and_hours_left(client: FlaskClient)
     assert '<rect class="over" x="170.0" y="0" width="0.0" height="14"/>' in row
 
 
+def test_a_plan_in_its_term_shows_the_term_the_next_bill_and_the_end() -> None:
+    plan = acme_plan()
+    reports = StatementReports(worked_store(plan), [plan], FixedClock(ny(2026, 3, 10)))
+    row = plan_row(render_plans(reports.plans()), "acme")
+    assert "10.00 h a month at 35.00" in row
+    assert '<span class="muted">next bill 2026-03-31</span>' in row
+    assert '<span class="muted">ends 2026-04-30</span>' in row
+
+
 def test_plans_show_the_bank_and_link_every_statement(client: FlaskClient) -> None:
     html = client.get("/plans", headers={"Authorization": f"Bearer {TOKEN}"}).get_data(as_text=True)
     row = plan_row(html, "acme-bank")
@@ -48,6 +57,9 @@ def test_a_plan_after_its_term_shows_an_empty_bar() -> None:
     plan = acme_plan()
     reports = StatementReports(worked_store(plan), [plan], FixedClock(ny(2026, 5, 2)))
     row = plan_row(render_plans(reports.plans()), "acme")
-    assert '<span class="muted">after the term</span>' in row
+    assert '<span class="muted">no term</span>' in row
+    assert "no term covers today" in row
+    assert '<span class="muted">next bill 2026-05-31</span>' in row
+    assert '<span class="muted">ends 2026-04-30</span>' in row
     assert '<rect class="used" x="0" y="0" width="0" height="14"/>' in row
     assert '<td class="num hours-left">0.00 h</td>' in row

@@ -1,4 +1,4 @@
-"""A plan's billing terms changed after it was billed: the close refuses that plan."""
+"""A plan's terms changed for periods already settled: the close refuses that plan."""
 
 from __future__ import annotations
 
@@ -15,7 +15,10 @@ from tests.services.memory_store import MemoryStore
 from tests.services.test_close import ACME_WORK, load, statements, summary
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
-ADVICE = 'billed periods keep their terms: restore them (see "Changing a plan" in docs/billing.md)'
+ADVICE = (
+    "billed periods keep their terms: restore them, and start a new term on {} or later "
+    '(see "Changing a plan" in docs/billing.md)'
+)
 
 
 def zeta() -> Plan:
@@ -46,7 +49,9 @@ def test_a_rate_changed_after_billing_is_refused_naming_the_change_and_other_pla
     report = closer.close(as_of=date(2026, 5, 3))
 
     assert report.refused == [
-        f"plan acme: priority_rate changed from 62.50 to 70.00 since acme-20260331; {ADVICE}"
+        "plan acme: period 0 (2026-01-31 to 2026-02-28) would change from 10 h at 35.00 "
+        "(priority 62.50) to 10 h at 35.00 (priority 70.00), but acme-20260131 settled it; "
+        + ADVICE.format("2026-04-30")
     ]
     assert report.written == ["zeta-20260430"]
     # Period 1, billed at 62.50, is not re-priced: no acme statement is written.
@@ -61,19 +66,40 @@ def test_a_term_extended_after_the_final_statement_is_refused(billed: MemoryStor
     report = closer.close(as_of=date(2026, 6, 3))
 
     assert report.refused == [
-        f"plan acme: term_months changed from 3 to 6 since acme-20260430; {ADVICE}"
+        "plan acme: period 3 (2026-04-30 to 2026-05-31) would change from no term "
+        "(priority 62.50) to 10 h at 35.00 (priority 62.50), but acme-20260430 settled it; "
+        + ADVICE.format("2026-05-31")
     ]
     assert (report.written, report.skipped) == ([], [])
 
 
-def test_several_changed_terms_are_named_on_one_line_in_a_fixed_order(
+def test_a_term_extended_before_its_final_statement_is_accepted(billed: MemoryStore) -> None:
+    # Through acme-20260331 only periods 0 to 2 are settled: months 4 to 6 are new.
+    longer = acme_plan(term_months=6)
+    report = CloseService(billed, [longer], 3, FakeClock(NOW)).close(as_of=date(2026, 5, 3))
+
+    assert (report.refused, report.written) == ([], ["acme-20260430"])
+    assert summary(statements(billed)["acme-20260430"]) == [
+        ("subscription", 3, "10.00", "350.00", None),
+        ("expired", 2, "0.00", "0.00", None),
+    ]
+
+
+def test_a_refused_plan_is_refused_even_when_nothing_of_it_is_due(billed: MemoryStore) -> None:
+    raised = acme_plan(oms_rate=Decimal("30.00"))
+    report = CloseService(billed, [raised], 3, FakeClock(NOW)).close(as_of=date(2026, 4, 3))
+    assert len(report.refused) == 1
+    assert report.refused[0].startswith("plan acme: period 0 (2026-01-31 to 2026-02-28)")
+
+
+def test_a_plan_wide_change_is_named_with_its_old_and_new_value(
     billed: MemoryStore,
 ) -> None:
     changed = acme_plan(auto_renew=True, rounding_increment=Decimal("0.25"))
     report = CloseService(billed, [changed], 3, FakeClock(NOW)).close(as_of=date(2026, 5, 3))
     assert report.refused == [
-        "plan acme: auto_renew changed from false to true, rounding_increment_hours changed "
-        f"from 0.01 to 0.25 since acme-20260331; {ADVICE}"
+        "plan acme: rounding_increment_hours changed from 0.01 to 0.25, but acme-20260131 and "
+        "later statements are settled; " + ADVICE.format("2026-04-30")
     ]
 
 
