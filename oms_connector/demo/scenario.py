@@ -1,14 +1,18 @@
-"""The demo's story: three clients, their Jira tickets and the work logged on them.
+"""The demo's story: four clients, their Jira tickets and the work logged on them.
 
-Three months (February to May 2026) of three OMS plans:
+Three months (February to May 2026) of three OMS plans and a priority-only client:
 
 - ``acme``, 10 h a month, enrolled on the 31st: exactly the worked example of the
   billing rules (an overage and priority work in its second period), with a worklog
-  started late on 27 February that still belongs to the first period;
+  started late on 27 February that still belongs to the first period; renewed on new
+  terms from 30 April (20 h a month at 34.00), as in the rules' section 10;
 - ``globex``, 20 h a month in London, with 10 prepaid PRIORITY hours: the bank pays
   for urgent work and part of an overage until it runs out;
 - ``initech``, 40 h a month at its own rates, whose first period gets a worklog after
-  it was closed: the next statement carries the adjustment.
+  it was closed: the next statement carries the adjustment;
+- ``delta``, PRIORITY support only, which buys 10 prepaid hours: they are invoiced on
+  its next statement, pay for its urgent work, and a month with nothing to bill is
+  skipped.
 
 Two webhook drills ride on acme's work: one delivery arrives twice and one is lost,
 then found again by a sync pass. Neither changes a total.
@@ -97,10 +101,17 @@ PLANS: tuple[ClientPlan, ...] = (
         project_name="Acme Corp website",
         zone=NEW_YORK,
         settings={
-            "hours_per_month": 10,
-            "term_months": 3,
             "enrolled_on": date(2026, 1, 31),
             "timezone": "America/New_York",
+            "terms": [
+                {"starts_on": date(2026, 1, 31), "hours_per_month": 10, "term_months": 3},
+                {
+                    "starts_on": date(2026, 4, 30),
+                    "hours_per_month": 20,
+                    "term_months": 6,
+                    "oms_rate": "34.00",
+                },
+            ],
         },
     ),
     ClientPlan(
@@ -130,6 +141,21 @@ PLANS: tuple[ClientPlan, ...] = (
             "timezone": "America/New_York",
             "oms_rate": "33.00",
             "priority_rate": "60.00",
+        },
+    ),
+    ClientPlan(
+        id="delta",
+        customer="Delta LLC",
+        project="DEL",
+        project_name="Delta web shop",
+        zone=NEW_YORK,
+        settings={
+            "enrolled_on": date(2026, 2, 5),
+            "timezone": "America/New_York",
+            "terms": [],
+            "priority_bank": [
+                {"purchased_on": date(2026, 2, 20), "hours": 10, "price": "600.00"},
+            ],
         },
     ),
 )
@@ -195,6 +221,9 @@ TICKETS: tuple[Ticket, ...] = (
         local(_NY, "2026-04-16 08:00"),
         issue_type="Story",
     ),
+    Ticket("DEL-1", "Shop down after the hosting move", local(_NY, "2026-02-23 08:00")),
+    Ticket("DEL-2", "Orders stuck in payment", local(_NY, "2026-03-16 09:00"), priority="High"),
+    Ticket("DEL-3", "Checkout broken on mobile", local(_NY, "2026-04-20 09:00")),
 )
 
 WORK: tuple[WorkEntry, ...] = (
@@ -250,6 +279,10 @@ WORK: tuple[WorkEntry, ...] = (
     WorkEntry("INI-5", local(_NY, "2026-04-30 09:00"), hours(8), "File formats"),
     WorkEntry("INI-5", local(_NY, "2026-05-07 09:00"), hours(8), "Scheduling"),
     WorkEntry("INI-5", local(_NY, "2026-05-12 09:00"), hours(6, 20), "Hand-over"),
+    # delta, priority only, 10 prepaid hours bought on 20 February.
+    WorkEntry("DEL-1", local(_NY, "2026-02-23 09:00"), hours(3), "Restored the shop"),
+    WorkEntry("DEL-2", local(_NY, "2026-03-16 10:00"), hours(5, 30), "Payment queue fixed"),
+    WorkEntry("DEL-3", local(_NY, "2026-04-20 10:00"), hours(3), "Mobile checkout fixed"),
 )
 
 RECOVERY_SYNC_AT = local(_NY, "2026-04-22 09:00")

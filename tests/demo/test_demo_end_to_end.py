@@ -22,6 +22,8 @@ from oms_connector.cli import main
 CENT = Decimal("0.01")
 OMS, PRIORITY = Decimal("35.00"), Decimal("62.50")  # the defaults (section 1)
 INITECH_OMS, INITECH_PRIORITY = Decimal("33.00"), Decimal("60.00")  # initech's own rates
+ACME_RENEWAL = Decimal("34.00")  # the OMS rate of acme's second term
+DELTA_PREPAID = Decimal("60.00")  # 600.00 for 10 hours
 FREE = Decimal("0.00")  # hours drawn from the prepaid bank, and expired hours
 
 
@@ -60,8 +62,13 @@ EXPECTED: list[tuple[str, list[tuple[Any, ...]], Decimal]] = [
         ],
         Decimal("350.00") + Decimal("140.63") + Decimal("83.13"),  # 573.76
     ),
-    # final: term over, no subscription; period 2 used 6 h + 4 h (the lost webhook's) = 10 h
-    ("acme-20260430", [line("expired", hm(0), FREE)], Decimal("0.00")),
+    # the renewal on new terms (section 10): 20 h x 34.00; period 2 used 6 h + 4 h (the
+    # lost webhook's) = 10 h of the first term's 10, expired 0
+    (
+        "acme-20260430",
+        [line("subscription", hm(20), ACME_RENEWAL), line("expired", hm(0), FREE)],
+        Decimal("680.00"),
+    ),
     # globex: 20 h, enrolled 2026-02-01, 10 prepaid PRIORITY hours.
     ("globex-20260201", [line("subscription", hm(20), OMS)], Decimal("700.00")),  # 20 x 35.00
     (
@@ -129,6 +136,21 @@ EXPECTED: list[tuple[str, list[tuple[Any, ...]], Decimal]] = [
         [line("subscription", hm(40), INITECH_OMS), line("expired", hm(1, 40), FREE)],
         Decimal("1320.00"),
     ),
+    # delta: priority support only, enrolled 2026-02-05; 10 prepaid hours for 600.00 bought
+    # on 2026-02-20. delta-20260205 has nothing to bill: skipped.
+    (
+        "delta-20260305",
+        # the purchase, on the first statement after it; period 0: urgent 3 h from the bank
+        [line("prepaid", hm(10), DELTA_PREPAID), line("priority", hm(3), FREE)],
+        Decimal("600.00"),
+    ),
+    # delta-20260405: period 1's 5 h 30 m all come from the bank (7 -> 1.5): skipped.
+    (
+        "delta-20260505",
+        # period 2: 3 h, 1.5 from the bank, 1.50 x 62.50 = 93.75
+        [line("priority", hm(1, 30), FREE), line("priority", hm(1, 30), PRIORITY)],
+        Decimal("93.75"),
+    ),
 ]
 TOTALS = {number: total for number, _, total in EXPECTED}
 BOOKED = {number: total for number, total in TOTALS.items() if total}
@@ -164,10 +186,12 @@ def _statements(demo: tuple[Path, str]) -> dict[str, dict[str, Any]]:
     return {statement["number"]: statement for statement in document}
 
 
-def test_the_demo_writes_exactly_the_statements_of_three_months_of_three_plans(
+def test_the_demo_writes_exactly_the_statements_of_three_months_of_four_plans(
     demo: tuple[Path, str],
 ) -> None:
     assert sorted(_statements(demo)) == sorted(TOTALS)
+    assert "skipped delta-20260205" in demo[1]
+    assert "skipped delta-20260405" in demo[1]
 
 
 @pytest.mark.parametrize(("number", "lines", "total"), EXPECTED, ids=[e[0] for e in EXPECTED])
@@ -189,7 +213,7 @@ def test_the_lost_webhook_is_recovered_by_the_sync_pass_and_the_repeated_one_cou
     demo: tuple[Path, str],
 ) -> None:
     printed = demo[1]
-    assert "worklogs:  32 read, 1 stored" in printed  # every worklog logged by then; one new
+    assert "worklogs:  35 read, 1 stored" in printed  # every worklog logged by then; one new
     assert "1 of them twice, stored once), 1 lost." in printed
 
 
