@@ -120,12 +120,14 @@ CASES = [
         id="billing_starts_on not an anniversary",
     ),
     pytest.param(
-        f'terms: [{FIRST}], priority_bank: [{{purchased_on: 2026-02-10, hours: 10, price: "6OO"}}]',
+        f"terms: [{FIRST}],\n"
+        '     priority_bank: [{purchased_on: 2026-02-10, hours: 10, price: "6OO"}]',
         ["plans[0].priority_bank[0].price: '6OO' is not a decimal number"],
         id="price not money",
     ),
     pytest.param(
-        f'terms: [{FIRST}], priority_bank: [{{purchased_on: 2026-02-10, hours: 10, price: "6.005"}}]',
+        f"terms: [{FIRST}],\n"
+        '     priority_bank: [{purchased_on: 2026-02-10, hours: 10, price: "6.005"}]',
         ["plans[0].priority_bank[0].price: 6.005 has more than 2 decimal places"],
         id="price with fractions of a cent",
     ),

@@ -31,7 +31,7 @@ def issue(key: str, summary: str, priority: str, *work: tuple[str, int]) -> dict
     """An issue of its key's project with worklogs ``(started, seconds)``."""
     return {
         "key": key,
-        "project": key.split("-")[0],
+        "project": key.split("-", maxsplit=1)[0],
         "summary": summary,
         "issueType": "Task",
         "priority": priority,
@@ -113,7 +113,8 @@ plans:
     enrolled_on: 2026-01-31
     terms:
       - {{starts_on: 2026-01-31, hours_per_month: 10, term_months: 3}}
-      - {{starts_on: 2026-04-30, hours_per_month: {renewal_hours}, term_months: 6, oms_rate: "34.00"}}
+      - {{starts_on: 2026-04-30, hours_per_month: {renewal_hours}, term_months: 6,
+         oms_rate: "34.00"}}
 {third}
   - id: delta
     customer: Delta LLC
@@ -142,9 +143,7 @@ def sandbox() -> Iterator[SandboxServer]:
 
 
 @pytest.fixture
-def configure(
-    tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Any]:
+def configure(tmp_path: Path, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> Any:
     clear_oms_environment(monkeypatch)
     monkeypatch.setenv("OMS_TEST_SANDBOX_TOKEN", TOKEN)
     path = tmp_path / "config.yaml"
@@ -160,7 +159,7 @@ def configure(
         path.write_text(text, encoding="utf-8")
         return path
 
-    yield write
+    return write
 
 
 def run(config: Path, *args: str) -> int:
