@@ -15,6 +15,8 @@ class LineKind(StrEnum):
     OVERAGE = "overage"
     PRIORITY = "priority"
     EXPIRED = "expired"
+    PREPAID = "prepaid"
+    """Prepaid priority hours sold."""
     ADJUSTMENT = "adjustment"
 
 
