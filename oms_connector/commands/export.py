@@ -74,6 +74,7 @@ def export_options(settings: Settings) -> ExportOptions:
             LineKind.SUBSCRIPTION: _booking(bookings.subscription),
             LineKind.OVERAGE: _booking(bookings.overage),
             LineKind.PRIORITY: _booking(bookings.priority),
+            LineKind.PREPAID: _booking(bookings.prepaid),
         },
         due_days=section.due_days,
         quickbooks_terms=section.quickbooks_terms,

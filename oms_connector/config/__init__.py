@@ -25,6 +25,7 @@ from oms_connector.config.exports import (
     BookingsSettings,
     ExportsSettings,
     OverageBooking,
+    PrepaidBooking,
     PriorityBooking,
     SubscriptionBooking,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "PagesSettings",
     "PlanAlertSettings",
     "PlanSettings",
+    "PrepaidBooking",
     "PriorityBooking",
     "QuickBooksDateFormat",
     "RuleSettings",

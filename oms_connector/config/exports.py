@@ -42,10 +42,16 @@ class PriorityBooking(BookingSettings):
     income_account: IncomeAccount = "Income:OMS:Priority"
 
 
+class PrepaidBooking(BookingSettings):
+    item: Text = "Prepaid priority hours"
+    income_account: IncomeAccount = "Income:OMS:Prepaid"
+
+
 class BookingsSettings(Section):
     subscription: SubscriptionBooking = Field(default_factory=SubscriptionBooking)
     overage: OverageBooking = Field(default_factory=OverageBooking)
     priority: PriorityBooking = Field(default_factory=PriorityBooking)
+    prepaid: PrepaidBooking = Field(default_factory=PrepaidBooking)
 
 
 class ExportsSettings(Section):

@@ -159,6 +159,7 @@ def test_the_exports_section_becomes_the_export_options() -> None:
             "bookings": {
                 "overage": {"account_code": 4010, "income_account": "Income:Support:Overage"},
                 "priority": {"tax_type": "GST on Income", "item": "Urgent support"},
+                "prepaid": {"account_code": "4020", "income_account": "Income:Support:Prepaid"},
             },
         }
     )
@@ -173,6 +174,9 @@ def test_the_exports_section_becomes_the_export_options() -> None:
             ),
             LineKind.PRIORITY: KindBooking(
                 "200", "GST on Income", "Urgent support", "Income:OMS:Priority"
+            ),
+            LineKind.PREPAID: KindBooking(
+                "4020", "Tax Exempt", "Prepaid priority hours", "Income:Support:Prepaid"
             ),
         },
         due_days=14,

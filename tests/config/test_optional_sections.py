@@ -163,6 +163,16 @@ BAD = [
         id="blank booking texts",
     ),
     pytest.param(
+        VALID + "exports: {bookings: {prepaid: {item: ' ', income_account: 'Assets:Prepaid'}}}\n",
+        [
+            "exports.bookings.prepaid.item: must not be empty",
+            "exports.bookings.prepaid.income_account: 'Assets:Prepaid' is not a Beancount account "
+            "under Income (such as Income:Example, components starting with a capital letter "
+            "or a digit)",
+        ],
+        id="prepaid booking without an item, outside Income",
+    ),
+    pytest.param(
         VALID + "exports: {bookings: {refund: {item: Refund}}}\n",
         ["exports.bookings.refund: unknown key"],
         id="unknown line kind",
@@ -275,6 +285,39 @@ def test_a_booking_keeps_the_defaults_of_its_kind_for_the_keys_it_does_not_set(
     assert (priority.account_code, priority.tax_type, priority.item, priority.income_account) == (
         "200",
         "GST on Income",
+        "Priority support",
+        "Income:OMS:Priority",
+    )
+
+
+def test_prepaid_hours_are_booked_on_their_own_item_and_accounts_by_default(
+    tmp_path: Path,
+) -> None:
+    prepaid = load_settings(write(tmp_path, VALID)).exports.bookings.prepaid
+
+    assert (prepaid.account_code, prepaid.tax_type, prepaid.item, prepaid.income_account) == (
+        "200",
+        "Tax Exempt",
+        "Prepaid priority hours",
+        "Income:OMS:Prepaid",
+    )
+
+
+def test_a_prepaid_booking_sets_its_own_keys_and_leaves_the_others_alone(tmp_path: Path) -> None:
+    text = VALID + (
+        "exports: {bookings: {prepaid: {account_code: 4020, tax_type: GST on Income, "
+        "item: Priority hours bundle, income_account: 'Income:Support:Prepaid-Hours'}}}\n"
+    )
+
+    bookings = load_settings(write(tmp_path, text)).exports.bookings
+
+    assert (
+        bookings.prepaid.account_code,
+        bookings.prepaid.tax_type,
+        bookings.prepaid.item,
+        bookings.prepaid.income_account,
+    ) == ("4020", "GST on Income", "Priority hours bundle", "Income:Support:Prepaid-Hours")
+    assert (bookings.priority.item, bookings.priority.income_account) == (
         "Priority support",
         "Income:OMS:Priority",
     )

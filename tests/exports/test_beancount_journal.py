@@ -14,6 +14,7 @@ from oms_connector.adapters.exports.beancount import customer_account, write_bea
 from oms_connector.adapters.exports.settings import ExportOptions
 from oms_connector.domain.statements import Statement
 
+from .prepaid_example import prepaid_statement
 from .worked_example import section_7_statements, statements_with_late_changes
 
 BEAN_CHECK = Path(sys.executable).with_name("bean-check")
@@ -33,8 +34,8 @@ def renamed(statements: list[Statement], customer: str) -> list[Statement]:
 
 @pytest.mark.parametrize(
     "statements",
-    [section_7_statements, statements_with_late_changes],
-    ids=["worked example", "late changes"],
+    [section_7_statements, statements_with_late_changes, lambda: [prepaid_statement()]],
+    ids=["worked example", "late changes", "prepaid hours"],
 )
 def test_bean_check_accepts_the_journal(
     statements: Callable[[], list[Statement]], tmp_path: Path

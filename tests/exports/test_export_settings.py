@@ -47,7 +47,9 @@ def test_bad_booking_is_refused_naming_the_key(changes: dict[str, str], message:
 
 
 def test_every_billed_kind_needs_a_booking() -> None:
-    with pytest.raises(ExportSettingsError, match="bookings: no booking for overage, priority"):
+    with pytest.raises(
+        ExportSettingsError, match=r"^bookings: no booking for overage, priority, prepaid$"
+    ):
         ExportOptions(bookings={LineKind.SUBSCRIPTION: booking()})
 
 

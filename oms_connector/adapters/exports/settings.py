@@ -1,7 +1,7 @@
 """What the export writers need beyond the statements: accounts, items, taxes, terms.
 
-Each billed line kind (subscription, overage, priority) has its own Xero account
-code and tax type, QuickBooks item and Beancount income account. An adjustment is
+Each billed line kind (subscription, overage, priority, prepaid) has its own Xero
+account code and tax type, QuickBooks item and Beancount income account. An adjustment is
 booked like the kind it corrects. Expired hours are never booked (amount 0).
 """
 
@@ -15,7 +15,7 @@ from typing import Literal
 
 from oms_connector.domain.lines import Line, LineKind
 
-BOOKED_KINDS = (LineKind.SUBSCRIPTION, LineKind.OVERAGE, LineKind.PRIORITY)
+BOOKED_KINDS = (LineKind.SUBSCRIPTION, LineKind.OVERAGE, LineKind.PRIORITY, LineKind.PREPAID)
 
 # Beancount: "Root:Component:..." where a component starts with a capital letter or a
 # digit and goes on with letters, digits and dashes.
@@ -72,6 +72,12 @@ def _default_bookings() -> dict[LineKind, KindBooking]:
             tax_type="Tax Exempt",
             item="Priority support",
             income_account="Income:OMS:Priority",
+        ),
+        LineKind.PREPAID: KindBooking(
+            account_code="200",
+            tax_type="Tax Exempt",
+            item="Prepaid priority hours",
+            income_account="Income:OMS:Prepaid",
         ),
     }
 
