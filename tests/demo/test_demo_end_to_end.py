@@ -70,7 +70,12 @@ EXPECTED: list[tuple[str, list[tuple[Any, ...]], Decimal]] = [
         Decimal("680.00"),
     ),
     # globex: 20 h, enrolled 2026-02-01, 10 prepaid PRIORITY hours.
-    ("globex-20260201", [line("subscription", hm(20), OMS)], Decimal("700.00")),  # 20 x 35.00
+    (
+        "globex-20260201",
+        # 20 x 35.00; the 10 prepaid hours bought on the enrolment day, at the priority rate
+        [line("subscription", hm(20), OMS), line("prepaid", hm(10), PRIORITY)],
+        Decimal("700.00") + Decimal("625.00"),  # 1325.00
+    ),
     (
         "globex-20260301",
         # period 0: OMS 8 h + 6 h = 14 h, expired 6 h; urgent 3 h drawn from the bank (10 -> 7)
