@@ -215,9 +215,7 @@ def standing_texts(standing: Standing, plan: Plan) -> tuple[str, str]:
     return term, agreement
 
 
-def _plan_row(plan: Plan, as_of: date | None) -> Row:
-    standing = plan.calendar.standing(as_of or _today(plan))
-    term, agreement = standing_texts(standing, plan)
+def _identity(plan: Plan) -> dict[str, object]:
     return {
         "id": plan.id,
         "customer": plan.customer,
@@ -225,6 +223,14 @@ def _plan_row(plan: Plan, as_of: date | None) -> Row:
         "enrolled_on": plan.enrolled_on,
         "timezone": plan.timezone.key,
         "currency": plan.currency,
+    }
+
+
+def _plan_row(plan: Plan, as_of: date | None) -> Row:
+    standing = plan.calendar.standing(as_of or _today(plan))
+    term, agreement = standing_texts(standing, plan)
+    return {
+        **_identity(plan),
         "term_now": term,
         "next_billing": standing.next_billing,
         "agreement": agreement,
@@ -269,12 +275,7 @@ def _plan_document(plan: Plan, as_of: date | None) -> dict[str, object]:
     standing = calendar.standing(as_of or _today(plan))
     covering = standing.coverage
     return {
-        "id": plan.id,
-        "customer": plan.customer,
-        "jira_projects": plan.jira_projects,
-        "enrolled_on": plan.enrolled_on,
-        "timezone": plan.timezone.key,
-        "currency": plan.currency,
+        **_identity(plan),
         "oms_rate": plan.oms_rate,
         "priority_rate": plan.priority_rate,
         "auto_renew": plan.auto_renew,
