@@ -84,6 +84,10 @@ def open_store(settings: Settings) -> tuple[SqlStore, Callable[[], None]]:
     return store, store.close
 
 
+PROBE_TIMEOUT_SECONDS = 5
+"""How long ``open_existing_store`` waits for a PostgreSQL server to answer."""
+
+
 def open_existing_store(settings: Settings) -> tuple[SqlStore, Callable[[], None]] | None:
     """The configured store if it exists, answers and is up to date; ``None`` otherwise.
 
@@ -92,7 +96,13 @@ def open_existing_store(settings: Settings) -> tuple[SqlStore, Callable[[], None
     url = make_url(settings.database.url)
     if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
         return None
-    engine = _engine(settings)
+    if url.get_backend_name() == "postgresql" and "connect_timeout" not in url.query:
+        # A database that does not answer is reported as absent, soon.
+        url = url.update_query_dict({"connect_timeout": str(PROBE_TIMEOUT_SECONDS)})
+    try:
+        engine = create_store_engine(url.render_as_string(hide_password=False))
+    except DatabaseUrlError as error:
+        raise ConfigError([str(error)]) from None
     try:
         if not is_current(engine):
             engine.dispose()
