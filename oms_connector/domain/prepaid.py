@@ -30,6 +30,8 @@ def sales(plan: Plan) -> dict[int, list[Line]]:
     Purchases whose statement comes before the first one the connector writes were
     invoiced by other means, as were those with ``invoice: false``.
     """
+    if not plan.priority_bank:
+        return {}
     calendar = plan.calendar
     result: dict[int, list[Line]] = defaultdict(list)
     ordered = sorted(plan.priority_bank, key=lambda purchase: purchase.purchased_on)

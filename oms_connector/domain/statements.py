@@ -64,7 +64,8 @@ def build_statement(
         lines.extend(should[index - 1])
         lines.extend(adjustments(should, other, before=index - 1))
     earlier_sales = [line for k, found in sales_by_statement.items() if k < index for line in found]
-    lines.extend(adjustments({0: earlier_sales}, sold, before=sys.maxsize))
+    if earlier_sales or sold:
+        lines.extend(adjustments({0: earlier_sales}, sold, before=sys.maxsize))
     if not calendar.always_issued(index) and not _has_something_to_bill(lines):
         return None
     return Statement(

@@ -245,3 +245,17 @@ def test_section_10_and_a_plan_taken_over_through_sync_close_and_statements(
         ("expired", "2026-05-31", "20.00", "0.00", "0.00"),
     ]
     assert Decimal(written["acme-20260630"]["total"]) == Decimal("525.00")
+
+    # Period 8 is covered by no term: the final statement is acme-20260930.
+    assert run(config, "close", "--as-of", "2026-11-10") == 0
+    written = statements(config, capsys)
+    acme = sorted(number for number in written if number.startswith("acme-"))
+    assert acme[-3:] == ["acme-20260731", "acme-20260831", "acme-20260930"]
+    assert lines(written["acme-20260930"]) == [("expired", "2026-08-31", "15.00", "0.00", "0.00")]
+    assert lines(written["acme-20260831"])[0] == (
+        "subscription",
+        "2026-08-31",
+        "15.00",
+        "35.00",
+        "525.00",
+    )
