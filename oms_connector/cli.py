@@ -3,6 +3,7 @@
 Subcommands live in ``oms_connector/commands/<group>.py``; list a new module in
 ``COMMAND_MODULES``. The configuration is loaded once, here, before a handler runs: a
 bad file prints one line per problem, prefixed by its path, and exits with status 2.
+``serve`` and ``worker`` reload it from the same path on SIGHUP.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from oms_connector.commands import (
     store,
     sync,
 )
-from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path, load_settings
+from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path, load_config
 
 COMMAND_MODULES: tuple[CommandModule, ...] = (
     plans,
@@ -68,8 +69,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     path = config_path(args.config)
     try:
-        settings = load_settings(path) if command.needs_settings else None
-        return command.run(args, settings)
+        loaded = load_config(path) if command.needs_settings else None
+        return command.run(args, loaded)
     except ConfigError as error:
         for problem in error.problems:
             print(f"{path}: {problem}", file=sys.stderr)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
 from oms_connector import bootstrap
-from oms_connector.config import Settings
+from oms_connector.config import CurrentConfig, LoadedConfig, Settings
 from oms_connector.services.inbox import InboxService
 from oms_connector.services.intake import BatchedIntake
-from oms_connector.services.ports import InboxStatus, Store
-from oms_connector.services.reports import StatementReports
+from oms_connector.services.ports import Clock, InboxStatus, Store
+from oms_connector.services.reports import PlanView, StatementReports, StatementView
 
 
 class Inbox(Protocol):
@@ -38,6 +38,14 @@ class Probe(Protocol):
         ...
 
 
+class Reports(Protocol):
+    def statement(self, number: str) -> StatementView:
+        """The statement's page; ``UnknownStatementError`` when there is none."""
+        ...
+
+    def plans(self) -> Sequence[PlanView]: ...
+
+
 def _nothing() -> None:
     return None
 
@@ -49,8 +57,38 @@ class AppServices:
     now: Callable[[], datetime]
     close: Callable[[], None] = field(default=_nothing)
     """Releases what was built for the app (the database engine)."""
-    reports: StatementReports | None = None
+    reports: Reports | None = None
     """Statements and plans for the admin pages; without it the pages are not served."""
+    config: CurrentConfig | None = None
+    """The configuration file the app runs with, reported by ``/readyz``."""
+
+
+class CurrentReports:
+    """The statement reports of the running configuration, built again once it is replaced."""
+
+    def __init__(self, config: CurrentConfig, store: Store, clock: Clock) -> None:
+        self._config = config
+        self._store = store
+        self._clock = clock
+        self._built: tuple[LoadedConfig, StatementReports] | None = None
+
+    def statement(self, number: str) -> StatementView:
+        return self._reports().statement(number)
+
+    def plans(self) -> Sequence[PlanView]:
+        return self._reports().plans()
+
+    def _reports(self) -> StatementReports:
+        loaded = self._config.current()
+        built = self._built
+        if built is None or built[0] is not loaded:
+            # Two requests racing here build the same reports twice: harmless.
+            built = (
+                loaded,
+                StatementReports(self._store, loaded.settings.domain_plans(), self._clock),
+            )
+            self._built = built
+        return built[1]
 
 
 SYNC_COMPLETED_CHECKPOINT = "sync.completed"
@@ -84,8 +122,9 @@ class StoreProbe:
         return instant if instant.tzinfo is not None else None
 
 
-def build_services(settings: Settings) -> AppServices:
-    """The app's dependencies on the configured database.
+def build_services(settings: Settings, config: CurrentConfig | None = None) -> AppServices:
+    """The app's dependencies on the configured database; ``config``, when given, is the
+    configuration ``settings`` came from (its file's hash is reported by ``/readyz``).
 
     Received events go through a ``BatchedIntake``: the requests of a process (threads,
     or greenlets under the gevent worker) write concurrent deliveries with one statement
@@ -106,4 +145,5 @@ def build_services(settings: Settings) -> AppServices:
         now=clock.now,
         close=close,
         reports=StatementReports(store, settings.domain_plans(), clock),
+        config=config,
     )

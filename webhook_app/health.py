@@ -1,4 +1,8 @@
-"""``/healthz`` (the process answers), ``/readyz`` (the database answers) and ``/metrics``."""
+"""``/healthz`` (the process answers), ``/readyz`` (the database answers) and ``/metrics``.
+
+``/readyz`` also names the configuration file running: the SHA-256 of its bytes, when it
+was loaded, and the keys changed in it that wait for a restart.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +29,20 @@ def healthz() -> Response:
 
 @blueprint.get("/readyz")
 def readyz() -> Response:
+    services = app_state().services
     try:
-        app_state().services.probe.check()
+        services.probe.check()
     except StoreUnavailableError:
         return _unavailable()
-    return jsonify(status="ready")
+    if services.config is None:
+        return jsonify(status="ready")
+    loaded = services.config.current()
+    config = {
+        "sha256": loaded.sha256,
+        "loaded_at": loaded.loaded_at.isoformat(timespec="seconds"),
+        "restart_needed": list(loaded.restart_needed),
+    }
+    return jsonify(status="ready", config=config)
 
 
 @blueprint.get("/metrics")

@@ -29,10 +29,10 @@ from oms_connector.config import Settings
 from oms_connector.services.reports import (
     PeriodHours,
     PlanView,
-    StatementReports,
     StatementView,
     UnknownStatementError,
 )
+from webhook_app.dependencies import Reports
 
 LOG = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ def _round(value: Decimal) -> Decimal:
 # --- the blueprint ---------------------------------------------------------------------
 
 
-def register_pages(app: Flask, reports: StatementReports, settings: Settings) -> None:
+def register_pages(app: Flask, reports: Reports, settings: Settings) -> None:
     """Serve the statement pages from ``app``, built from ``reports``."""
     token = settings.pages.admin_token
     if token is None:

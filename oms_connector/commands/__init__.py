@@ -3,8 +3,10 @@
 Each module here exposes ``register(subparsers) -> None`` and is listed in
 ``oms_connector.cli.COMMAND_MODULES``. A module adds its subcommands with
 :func:`add_command` (the handler receives the parsed arguments and the loaded
-settings) or :func:`add_command_without_settings` (the handler runs without a
-configuration file). Handlers return the exit status.
+settings), :func:`add_reloading_command` (a long-running handler receives the
+configuration as a :class:`CurrentConfig`, which it can reload from the same file) or
+:func:`add_command_without_settings` (the handler runs without a configuration file).
+Handlers return the exit status.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, TypeAlias
 
-from oms_connector.config import Settings
+from oms_connector.config import CurrentConfig, LoadedConfig, Settings
 
 Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 SettingsHandler = Callable[[argparse.Namespace, Settings], int]
+ReloadingHandler = Callable[[argparse.Namespace, CurrentConfig], int]
 PlainHandler = Callable[[argparse.Namespace], int]
 
 EXIT_OK = 0
@@ -37,21 +40,26 @@ class Command:
 
     handler: SettingsHandler | None = None
     plain_handler: PlainHandler | None = None
+    reloading_handler: ReloadingHandler | None = None
 
     def __post_init__(self) -> None:
-        if (self.handler is None) == (self.plain_handler is None):
+        handlers = (self.handler, self.plain_handler, self.reloading_handler)
+        if sum(handler is not None for handler in handlers) != 1:
             raise ValueError("a command has exactly one handler")
 
     @property
     def needs_settings(self) -> bool:
-        return self.handler is not None
+        return self.plain_handler is None
 
-    def run(self, args: argparse.Namespace, settings: Settings | None) -> int:
+    def run(self, args: argparse.Namespace, loaded: LoadedConfig | None) -> int:
         if self.plain_handler is not None:
             return self.plain_handler(args)
-        if self.handler is None or settings is None:
+        if loaded is None:
             raise ValueError("this command needs the settings")
-        return self.handler(args, settings)
+        if self.reloading_handler is not None:
+            return self.reloading_handler(args, CurrentConfig(loaded))
+        assert self.handler is not None
+        return self.handler(args, loaded.settings)
 
 
 def add_command(
@@ -59,6 +67,13 @@ def add_command(
 ) -> argparse.ArgumentParser:
     """A subcommand whose handler gets the loaded settings."""
     return _add(subparsers, name, Command(handler=handler), help)
+
+
+def add_reloading_command(
+    subparsers: Subparsers, name: str, handler: ReloadingHandler, *, help: str
+) -> argparse.ArgumentParser:
+    """A subcommand whose handler gets the configuration it may reload from its file."""
+    return _add(subparsers, name, Command(reloading_handler=handler), help)
 
 
 def add_command_without_settings(

@@ -2,9 +2,10 @@
 
 ``reclassify [--dry-run] [--format table|json]`` prints every issue whose work type or
 reason changed (or would change, with ``--dry-run``). The worker and ``serve`` do the
-same at start when the classification settings changed (:func:`reclassify_at_start`),
-and write the changed decisions back to Jira; this command stores them, and each is
-written back to Jira the next time its issue is touched.
+same at start and after a reload when the classification settings changed
+(:func:`reclassify_at_start`), and write the changed decisions back to Jira; this
+command stores them, and each is written back to Jira the next time its issue is
+touched.
 """
 
 from __future__ import annotations
@@ -86,14 +87,15 @@ def reclassify_at_start(
 ) -> None:
     """Reclassify the stored issues when the classification settings changed; log a summary.
 
-    A failure is logged and the process goes on: the settings' fingerprint is stored
-    only after a complete pass, so the next start tries again.
+    Also run after a reload replaced the configuration. A failure is logged and the
+    process goes on: the settings' fingerprint is stored only after a complete pass, so
+    the next start (or reload) tries again.
     """
     service = bootstrap.reclassify_service(settings, store, clock, changed)
     try:
         report = service.reclassify_if_settings_changed()
     except Exception as error:  # the worker must start even when this cannot run now
-        LOG.error("reclassification failed, tried again at next start: %s", error)  # noqa: TRY400
+        LOG.error("reclassification failed, tried again at next start or reload: %s", error)  # noqa: TRY400
         return
     if report is None:
         LOG.info("classification settings unchanged: no reclassification")

@@ -4,9 +4,10 @@ The worker runs in a background thread: the inbox is processed as soon as a webh
 is stored (the fast path), and sync, inbox and close run every
 ``worker.interval_seconds`` (close left out with ``--no-close``), after reclassifying the
 stored issues if the classification settings changed; the statement pages
-are served beside the webhook. Production with several web workers runs the app under
-gunicorn's gevent worker (``webhook_app.wsgi:app``) and ``oms-connector worker`` beside
-it instead.
+are served beside the webhook. SIGHUP reloads the configuration file on the worker
+thread; the pages and ``/readyz`` read the running configuration on each request.
+Production with several web workers runs the app under gunicorn's gevent worker
+(``webhook_app.wsgi:app``) and ``oms-connector worker`` beside it instead.
 """
 
 from __future__ import annotations
@@ -22,24 +23,28 @@ from werkzeug.serving import make_server
 
 from oms_connector import bootstrap
 from oms_connector.bootstrap import open_gateway
-from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, positive_int
+from oms_connector.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Subparsers,
+    add_reloading_command,
+    positive_int,
+)
 from oms_connector.commands.reclassify import reclassify_at_start
+from oms_connector.commands.reloading import Reloaded, Reloader, Step, no_reload, reload_on_hangup
 from oms_connector.commands.sync import add_no_close_option, stop_on_signals, worker_steps
-from oms_connector.config import Settings
+from oms_connector.config import CurrentConfig, Settings
 from oms_connector.services.inbox import InboxService, Progress
 from oms_connector.services.intake import BatchedIntake
 from oms_connector.services.ports import InboxStatus
-from oms_connector.services.reports import StatementReports
 from webhook_app import create_app
-from webhook_app.dependencies import AppServices, Inbox, StoreProbe
+from webhook_app.dependencies import AppServices, CurrentReports, Inbox, StoreProbe
 
 LOG = logging.getLogger(__name__)
 
-Step = tuple[str, Callable[[], object]]
-
 
 def register(subparsers: Subparsers) -> None:
-    parser = add_command(
+    parser = add_reloading_command(
         subparsers,
         "serve",
         run_serve,
@@ -72,7 +77,11 @@ class WakingInbox:
 
 
 class WorkerLoop:
-    """Every step each ``interval`` seconds; the inbox step alone whenever ``wake`` is set."""
+    """Every step each ``interval`` seconds; the inbox step alone whenever ``wake`` is set.
+
+    Each turn starts with ``reload``: when it replaced the configuration, every step
+    runs at once, rebuilt from it.
+    """
 
     def __init__(
         self,
@@ -80,24 +89,36 @@ class WorkerLoop:
         interval: float,
         wake: threading.Event,
         stop: threading.Event,
+        *,
         on_sync: Callable[[], None] = lambda: None,
+        reload: Callable[[], Reloaded | None] = no_reload,
     ) -> None:
         self._steps = steps
         self._interval = interval
         self._wake = wake
         self._stop = stop
         self._on_sync = on_sync
+        self._reload = reload
 
     def run(self) -> None:
         next_full = time.monotonic()
         while not self._stop.is_set():
-            if time.monotonic() >= next_full:
+            if self._reloaded() or time.monotonic() >= next_full:
                 self._run(self._steps)
                 next_full = time.monotonic() + self._interval
             else:
                 self._run([step for step in self._steps if step[0] == "inbox"])
+            if self._stop.is_set():
+                break
             self._wake.wait(max(next_full - time.monotonic(), 0))
             self._wake.clear()
+
+    def _reloaded(self) -> bool:
+        reloaded = self._reload()
+        if reloaded is None:
+            return False
+        self._steps, self._interval = reloaded.steps, reloaded.interval_seconds
+        return True
 
     def _run(self, steps: Sequence[Step]) -> None:
         for name, step in steps:
@@ -114,8 +135,9 @@ class WorkerLoop:
                     self._wake.set()  # a full batch may leave more behind: go again
 
 
-def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+def run_serve(args: argparse.Namespace, config: CurrentConfig) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = config.current().settings
     stop, wake = threading.Event(), threading.Event()
     with ExitStack() as stack:
         store, close_store = bootstrap.open_store(settings)
@@ -127,34 +149,49 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
         intake = BatchedIntake(store)  # concurrent deliveries share one commit
         stack.callback(intake.close)
         inbox = WakingInbox(InboxService(store, clock, intake=intake), wake)
-        reports = StatementReports(store, settings.domain_plans(), clock)
-        app = create_app(
-            settings, AppServices(inbox=inbox, probe=probe, now=clock.now, reports=reports)
+        services = AppServices(
+            inbox=inbox,
+            probe=probe,
+            now=clock.now,
+            reports=CurrentReports(config, store, clock),
+            config=config,
         )
+        app = create_app(settings, services)
+
+        def build(new: Settings) -> list[Step]:
+            return worker_steps(new, gateway, store, clock, close=args.close)
+
+        def reclassify(new: Settings) -> None:
+            changed = bootstrap.writeback_follow_up(new, store, gateway, clock)
+            reclassify_at_start(new, store, clock, changed)
+
+        reloader = Reloader(config, build, wake, on_replaced=reclassify)
         loop = WorkerLoop(
-            worker_steps(settings, gateway, store, clock, close=args.close),
+            build(settings),
             settings.worker.interval_seconds,
             wake,
             stop,
             on_sync=lambda: probe.record_sync(clock.now()),
+            reload=reloader.reload,
         )
         server = make_server(args.host, args.port, app, threaded=True)
-        changed = bootstrap.writeback_follow_up(settings, store, gateway, clock)
 
         def work() -> None:
-            reclassify_at_start(settings, store, clock, changed)
+            reclassify(settings)
             loop.run()
 
-        worker = threading.Thread(target=work, name="oms-worker", daemon=True)
-        worker.start()
-        serving = threading.Thread(target=server.serve_forever, name="oms-http", daemon=True)
-        serving.start()
-        LOG.info("listening on http://%s:%d/webhooks/jira", args.host, server.port)
-        with stop_on_signals(stop):
+        # The handlers are in place before the port answers: a SIGHUP sent once /readyz
+        # answers reloads, never kills.
+        with stop_on_signals(stop), reload_on_hangup(reloader):
+            worker = threading.Thread(target=work, name="oms-worker", daemon=True)
+            worker.start()
+            serving = threading.Thread(target=server.serve_forever, name="oms-http", daemon=True)
+            serving.start()
+            LOG.info("listening on http://%s:%d/webhooks/jira", args.host, server.port)
             stop.wait()
-        server.shutdown()
-        wake.set()
-        worker.join()
-        serving.join()
+            server.shutdown()
+            wake.set()
+            worker.join()
+            serving.join()
         return EXIT_OK
     return EXIT_FAILURE

@@ -5,8 +5,10 @@ given; ``--reconcile`` also reads every stored live issue back from Jira, to cat
 issues moved out of the mapped projects) and prints what it stored; on a terminal, a
 progress bar on stderr follows each stage from its starting time to now. ``worker``
 repeats, every ``worker.interval_seconds``: sync, process the inbox, close due periods;
-SIGTERM or SIGINT stops it once the step under way has finished. At start, the worker
-reclassifies the stored issues if the classification settings changed.
+SIGTERM or SIGINT stops it once the step under way has finished, SIGHUP reloads the
+configuration file before the next pass (see ``oms_connector.commands.reloading``). At
+start and after a reload, the worker reclassifies the stored issues if the
+classification settings changed.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time
+from time import monotonic
 from types import FrameType
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -32,9 +35,17 @@ from oms_connector.adapters.jira_gateway import (
     JiraError,
     JiraRestGateway,
 )
-from oms_connector.commands import EXIT_FAILURE, EXIT_OK, Subparsers, add_command, iso_date
+from oms_connector.commands import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    Subparsers,
+    add_command,
+    add_reloading_command,
+    iso_date,
+)
 from oms_connector.commands.reclassify import reclassify_at_start
-from oms_connector.config import Settings
+from oms_connector.commands.reloading import Reloaded, Reloader, Step, no_reload, reload_on_hangup
+from oms_connector.config import CurrentConfig, Settings
 from oms_connector.services.close import CloseReport
 from oms_connector.services.inbox import InboxProcessor
 from oms_connector.services.ports import Clock, Store
@@ -59,7 +70,7 @@ def register(subparsers: Subparsers) -> None:
         action="store_true",
         help="also read every stored live issue back from Jira (catches moves out of the plans)",
     )
-    worker = add_command(
+    worker = add_reloading_command(
         subparsers,
         "worker",
         run_worker,
@@ -163,44 +174,68 @@ class ProgressBar:
 # --- worker --------------------------------------------------------------------------------
 
 
-Step = tuple[str, Callable[[], object]]
-
-
 @dataclass
 class Worker:
     """Runs its steps in turn, then waits ``interval_seconds``, until ``stop`` is set.
 
     A failing step is logged and the next one runs; bad credentials stop the loop,
-    since no retry can fix them.
+    since no retry can fix them. Each turn starts with ``reload``: when it replaced
+    the configuration (SIGHUP, which also sets ``wake``), a pass runs at once with the
+    new steps.
     """
 
     steps: Sequence[Step]
     interval_seconds: float
     stop: threading.Event
+    wake: threading.Event = field(default_factory=threading.Event)
+    """Ends the wait between passes early (a reload request, a stop signal)."""
+    reload: Callable[[], Reloaded | None] = no_reload
 
     def run(self) -> int:
+        next_pass = monotonic()
         while not self.stop.is_set():
-            for name, step in self.steps:
-                if self.stop.is_set():
-                    break
-                try:
-                    step()
-                except JiraAuthError as error:
-                    LOG.error("worker stops: %s", error)  # noqa: TRY400 - the message says it all
+            if self._reloaded() or monotonic() >= next_pass:
+                if not self._pass():
                     return EXIT_FAILURE
-                except Exception as error:  # one step's failure must not stop the loop
-                    LOG.error("worker step %s failed: %s", name, error)  # noqa: TRY400 - one line
-            self.stop.wait(self.interval_seconds)
+                next_pass = monotonic() + self.interval_seconds
+            if self.stop.is_set():
+                break
+            self.wake.wait(max(next_pass - monotonic(), 0))
+            self.wake.clear()
         return EXIT_OK
+
+    def _reloaded(self) -> bool:
+        reloaded = self.reload()
+        if reloaded is None:
+            return False
+        self.steps, self.interval_seconds = reloaded.steps, reloaded.interval_seconds
+        return True
+
+    def _pass(self) -> bool:
+        """Every step, unless ``stop`` is set meanwhile; false when the loop must stop."""
+        for name, step in self.steps:
+            if self.stop.is_set():
+                break
+            try:
+                step()
+            except JiraAuthError as error:
+                LOG.error("worker stops: %s", error)  # noqa: TRY400 - the message says it all
+                return False
+            except Exception as error:  # one step's failure must not stop the loop
+                LOG.error("worker step %s failed: %s", name, error)  # noqa: TRY400 - one line
+        return True
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM and SIGINT set ``stop`` instead of interrupting the step under way."""
+def stop_on_signals(stop: threading.Event, *wake: threading.Event) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` (and ``wake``, to end a wait) instead of
+    interrupting the step under way."""
 
     def request_stop(signum: int, _frame: FrameType | None) -> None:
         LOG.info("signal %d: stopping after the current step", signum)
         stop.set()
+        for event in wake:
+            event.set()
 
     previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
@@ -210,14 +245,26 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-def run_worker(args: argparse.Namespace, settings: Settings) -> int:
+def run_worker(args: argparse.Namespace, config: CurrentConfig) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    stop = threading.Event()
-    with _connected(settings) as (gateway, store, clock), stop_on_signals(stop):
-        changed = bootstrap.writeback_follow_up(settings, store, gateway, clock)
-        reclassify_at_start(settings, store, clock, changed)
-        steps = worker_steps(settings, gateway, store, clock, close=args.close)
-        return Worker(steps, settings.worker.interval_seconds, stop).run()
+    settings = config.current().settings
+    stop, wake = threading.Event(), threading.Event()
+    with _connected(settings) as (gateway, store, clock):
+
+        def build(new: Settings) -> list[Step]:
+            return worker_steps(new, gateway, store, clock, close=args.close)
+
+        def reclassify(new: Settings) -> None:
+            changed = bootstrap.writeback_follow_up(new, store, gateway, clock)
+            reclassify_at_start(new, store, clock, changed)
+
+        reloader = Reloader(config, build, wake, on_replaced=reclassify)
+        with stop_on_signals(stop, wake), reload_on_hangup(reloader):
+            reclassify(settings)
+            worker = Worker(
+                build(settings), settings.worker.interval_seconds, stop, wake, reloader.reload
+            )
+            return worker.run()
 
 
 def worker_steps(

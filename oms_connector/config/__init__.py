@@ -14,12 +14,16 @@ never live in the file: the file names the environment variables that hold them
 (``jira.token_env``, ``webhook.secret_env``, ``pages.admin_token_env``) and they are
 read from there as ``SecretStr`` when the settings are loaded.
 
+``serve`` and ``worker`` hold the settings in a ``CurrentConfig`` (``current.py``), which
+reloads the same file, with the same overrides, when SIGHUP asks for it.
+
 Numbers in the file are read exactly: ``35.5`` is the decimal 35.5, never a binary
 float, and only ``true``/``false`` are booleans (``on``, ``no``… stay strings).
 """
 
 from __future__ import annotations
 
+from oms_connector.config.current import CurrentConfig, LoadedConfig, load_config
 from oms_connector.config.exports import (
     BookingSettings,
     BookingsSettings,
@@ -69,11 +73,13 @@ __all__ = [
     "BookingsSettings",
     "ClassificationSettings",
     "ConfigError",
+    "CurrentConfig",
     "DatabaseSettings",
     "DefaultsSettings",
     "ExportsSettings",
     "FieldValueName",
     "JiraSettings",
+    "LoadedConfig",
     "OverageBooking",
     "OverrideLabels",
     "PagesSettings",
@@ -93,6 +99,7 @@ __all__ = [
     "WritebackSettings",
     "config_path",
     "key_path",
+    "load_config",
     "load_settings",
     "read_config_file",
     "settings_from_mapping",

@@ -98,31 +98,42 @@ def config_path(option: str | None, environ: Mapping[str, str] = os.environ) -> 
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """The file's mapping of sections; ``ConfigError`` when it cannot be read or parsed."""
+    return parse_config(read_config_bytes(path))
+
+
+def read_config_bytes(path: Path) -> bytes:
+    """The file's bytes, as they are hashed and parsed; ``ConfigError`` when unreadable."""
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             [f"no such file (give --config PATH or set {CONFIG_PATH_VARIABLE})"]
         ) from None
     except IsADirectoryError:
         raise ConfigError(["is a directory, not a configuration file"]) from None
-    except UnicodeDecodeError:
-        raise ConfigError(["is not UTF-8 text"]) from None
     except OSError as error:
         raise ConfigError([f"cannot be read: {error.strerror}"]) from None
+
+
+def parse_config(data: bytes) -> dict[str, Any]:
+    """The mapping of sections written in ``data``; ``ConfigError`` when it is not one."""
     try:
-        data = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader subclass
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(["is not UTF-8 text"]) from None
+    try:
+        loaded = yaml.load(text, Loader=_ConfigLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as error:
         raise ConfigError([_yaml_problem(error)]) from None
     except yaml.YAMLError as error:
         raise ConfigError([f"invalid YAML: {error}"]) from None
-    if data is None:
+    if loaded is None:
         return {}
-    if not isinstance(data, dict):
+    if not isinstance(loaded, dict):
         raise ConfigError(
             ["must hold a mapping of sections (jira, database, plans, ...) at the top level"]
         )
-    return data
+    return loaded
 
 
 def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
