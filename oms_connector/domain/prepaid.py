@@ -24,11 +24,13 @@ def price_of(plan: Plan, purchase: BankPurchase) -> Decimal:
     return amount(purchase.hours, rate)
 
 
-def sales(plan: Plan) -> dict[int, list[Line]]:
+def sales(plan: Plan, sales_from: int = 0) -> dict[int, list[Line]]:
     """The ``prepaid`` lines of the plan's invoiced purchases, by the statement billing them.
 
     Purchases whose statement comes before the first one the connector writes were
-    invoiced by other means, as were those with ``invoice: false``.
+    invoiced by other means, as were those with ``invoice: false``, and those whose
+    statement comes before ``sales_from``: statements written before the connector
+    sold prepaid hours (see ``BilledTerms.sales_from``).
     """
     if not plan.priority_bank:
         return {}
@@ -37,7 +39,7 @@ def sales(plan: Plan) -> dict[int, list[Line]]:
     ordered = sorted(plan.priority_bank, key=lambda purchase: purchase.purchased_on)
     for purchase in ordered:
         statement = calendar.purchase_statement(purchase.purchased_on)
-        if purchase.invoice and statement >= calendar.first_statement:
+        if purchase.invoice and statement >= max(calendar.first_statement, sales_from):
             result[statement].append(_line(plan, purchase))
     return dict(result)
 

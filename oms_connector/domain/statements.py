@@ -38,8 +38,12 @@ def build_statement(
     index: int,
     usage: Mapping[int, PeriodUsage],
     billed: Iterable[Line] = (),
+    *,
+    sales_from: int = 0,
 ) -> Statement | None:
     """Statement ``index``, issued on the start of period ``index``.
+
+    Prepaid purchases are sold from statement ``sales_from`` on (``prepaid.sales``).
 
     ``usage`` holds the usage of periods before ``index`` (later ones are ignored);
     ``billed`` the lines of the statements already written for this plan. Returns
@@ -57,7 +61,7 @@ def build_statement(
     covering = calendar.coverage(index)
     if covering is not None:
         lines.append(_subscription(plan, calendar.period(index), covering))
-    sales_by_statement = sales(plan)
+    sales_by_statement = sales(plan, sales_from)
     lines.extend(sales_by_statement.get(index, ()))
     if index >= 1:
         should = ledger(plan, usage, through=index - 1)

@@ -14,7 +14,7 @@ recorded late is billed by an adjustment).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -82,9 +82,13 @@ class BilledTerms:
     billing_starts_on: date
     first: int
     periods: tuple[PeriodTerms, ...]
+    sales_from: int | None = None
+    """The first statement that sells prepaid purchases. ``None`` for terms recorded
+    before the connector sold them: every purchase up to the statements written then was
+    invoiced by other means."""
 
     @classmethod
-    def of(cls, plan: Plan, through: int) -> BilledTerms:
+    def of(cls, plan: Plan, through: int, sales_from: int = 0) -> BilledTerms:
         """The terms statement ``through`` fixes: those of every period it and earlier bill."""
         first = plan.calendar.first_billed_period()
         return cls(
@@ -96,6 +100,7 @@ class BilledTerms:
             billing_starts_on=plan.calendar.billing_date(plan.calendar.first_statement),
             first=first,
             periods=tuple(period_terms(plan, k) for k in range(first, through + 1)),
+            sales_from=sales_from,
         )
 
     @property
@@ -108,6 +113,8 @@ class BilledTerms:
     def to_json(self) -> str:
         """Canonical JSON text: keys sorted, numbers and dates as strings, runs of periods."""
         values: dict[str, Any] = {"version": 2, **self.plan_wide(), "periods": self._runs()}
+        if self.sales_from is not None:
+            values["sales_from"] = self.sales_from
         return json.dumps(values, sort_keys=True, separators=(",", ":"))
 
     def _runs(self) -> list[dict[str, Any]]:
@@ -248,6 +255,7 @@ def _from_runs(values: dict[str, Any]) -> BilledTerms:
         billing_starts_on=date.fromisoformat(values["billing_starts_on"]),
         first=first,
         periods=tuple(periods),
+        sales_from=None if values.get("sales_from") is None else int(values["sales_from"]),
     )
 
 
@@ -283,7 +291,7 @@ def _from_flat(values: dict[str, Any], through: int) -> BilledTerms:
         rounding_increment=_decimal(values["rounding_increment_hours"]),
         overage_uses_priority_bank=_boolean(values["overage_uses_priority_bank"]),
     )
-    return BilledTerms.of(plan, through)
+    return replace(BilledTerms.of(plan, through), sales_from=None)
 
 
 def _text(value: object) -> str:

@@ -74,10 +74,20 @@ class BatchReads:
     """Per plan, the lines billed when the batch was read."""
 
 
-def refusals(
+@dataclass(frozen=True)
+class SettledState:
+    """What a plan's settled statements say about its next close."""
+
+    refusal: str | None = None
+    """Why it may not close (``domain.terms``); ``None`` when it may."""
+    sales_from: int = 0
+    """The first statement that sells prepaid purchases (``BilledTerms.sales_from``)."""
+
+
+def settled_states(
     uow: UnitOfWork, plans: Sequence[Plan], settled: dict[str, set[int]] | None = None
-) -> dict[str, str]:
-    """Per plan that may not close, the one line saying why (``domain.terms``).
+) -> dict[str, SettledState]:
+    """The state of each plan with a settled statement, from the terms recorded on them.
 
     ``settled`` is ``written_by_plan()`` when the caller has read it already.
     """
@@ -85,12 +95,15 @@ def refusals(
         settled = uow.statements.written_by_plan()
     checked = [plan for plan in plans if settled.get(plan.id)]
     recorded = uow.statements.latest_terms([plan.id for plan in checked])
-    found: dict[str, str] = {}
-    for plan in checked:
-        refusal = _refusal(plan, recorded.get(plan.id), max(settled[plan.id]))
-        if refusal is not None:
-            found[plan.id] = refusal
-    return found
+    return {plan.id: _state(plan, recorded.get(plan.id), max(settled[plan.id])) for plan in checked}
+
+
+def refusals(
+    uow: UnitOfWork, plans: Sequence[Plan], settled: dict[str, set[int]] | None = None
+) -> dict[str, str]:
+    """Per plan that may not close, the one line saying why."""
+    states = settled_states(uow, plans, settled)
+    return {plan_id: s.refusal for plan_id, s in states.items() if s.refusal is not None}
 
 
 class CloseService:
@@ -118,12 +131,13 @@ class CloseService:
         report = CloseReport()
         with self._store.unit_of_work() as uow:
             written = uow.statements.written_by_plan()
-            refused = refusals(uow, self._plans, written)
+            states = settled_states(uow, self._plans, written)
             uow.rollback()
             todo: list[tuple[Plan, list[int]]] = []
             for plan in self._plans:
-                if plan.id in refused:
-                    report.refused.append(refused[plan.id])
+                state = states.get(plan.id, SettledState())
+                if state.refusal is not None:
+                    report.refused.append(state.refusal)
                     continue
                 calendar = plan.calendar
                 now = self._clock.now() if as_of is None else calendar.local_midnight(as_of)
@@ -146,6 +160,7 @@ class CloseService:
                             missing,
                             usage=usage_from_groups(plan, reads.groups.get(plan.id, [])),
                             billed=reads.billed.get(plan.id, []),
+                            sales_from=states.get(plan.id, SettledState()).sales_from,
                             report=report,
                         )
         return report
@@ -205,6 +220,7 @@ class CloseService:
         *,
         usage: dict[int, PeriodUsage],
         billed: list[Line],
+        sales_from: int,
         report: CloseReport,
     ) -> None:
         """Write the plan's missing statements in order, each in a transaction of its own.
@@ -217,7 +233,7 @@ class CloseService:
         is not always issued is settled as skipped instead of written.
         """
         for index in missing:
-            statement = build_statement(plan, index, usage, billed)
+            statement = build_statement(plan, index, usage, billed, sales_from=sales_from)
             if statement is None:
                 if not self._skip(uow, plan, index, report):
                     billed = uow.statements.billed_lines(plan.id)
@@ -227,7 +243,7 @@ class CloseService:
                 uow.rollback()
                 report.already_written.append(statement.number)
                 continue
-            terms = BilledTerms.of(plan, through=index)
+            terms = BilledTerms.of(plan, through=index, sales_from=sales_from)
             if uow.statements.add(statement, self._clock.now(), terms=terms):
                 uow.commit()
                 report.written.append(statement.number)
@@ -250,12 +266,18 @@ class CloseService:
         return False
 
 
-def _refusal(plan: Plan, recorded: RecordedTerms | None, settled_through: int) -> str | None:
-    """Why the plan may not close: it would cover a settled period differently."""
+def _state(plan: Plan, recorded: RecordedTerms | None, settled_through: int) -> SettledState:
+    """Whether the plan may close (it must cover its settled periods as they were billed),
+    and from which statement it sells prepaid purchases."""
     try:
         billed = None if recorded is None else BilledTerms.from_json(recorded.terms, recorded.index)
     except RecordedTermsError as error:
         assert recorded is not None
-        return f"plan {plan.id}: {error} on {recorded.number}; the plan is not closed"
+        return SettledState(f"plan {plan.id}: {error} on {recorded.number}; the plan is not closed")
     change = first_change(plan, billed, settled_through)
-    return None if change is None else refusal_message(plan, change, settled_through)
+    refusal = None if change is None else refusal_message(plan, change, settled_through)
+    if billed is None or billed.sales_from is None:
+        # Written before prepaid hours were sold here: the purchases billed by then (up to
+        # the latest settled statement) were invoiced by other means, and never are again.
+        return SettledState(refusal, settled_through + 1)
+    return SettledState(refusal, billed.sales_from)

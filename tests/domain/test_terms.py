@@ -46,7 +46,8 @@ def test_recorded_terms_are_canonical_json_with_runs_of_periods() -> None:
         '"overage_uses_priority_bank":"true","periods":['
         '{"from":0,"hours":"10","oms_rate":"35.00","priority_rate":"62.50","through":2},'
         '{"from":3,"hours":"20","oms_rate":"34.00","priority_rate":"62.50","through":4}],'
-        '"rounding_increment_hours":"0.01","timezone":"America/New_York","version":2}'
+        '"rounding_increment_hours":"0.01","sales_from":0,"timezone":"America/New_York",'
+        '"version":2}'
     )
 
 
@@ -56,8 +57,10 @@ def test_recorded_terms_read_back_equal_to_those_written() -> None:
     assert terms.periods[3] == PeriodTerms(None, None, Decimal("62.50"))
 
 
-def test_terms_recorded_in_the_flat_form_are_read_as_one_term() -> None:
-    assert BilledTerms.from_json(LEGACY_ACME_JSON, through=3) == BilledTerms.of(acme(), through=3)
+def test_terms_recorded_in_the_flat_form_are_read_as_one_term_before_sales() -> None:
+    legacy = BilledTerms.from_json(LEGACY_ACME_JSON, through=3)
+    assert legacy == replace(BilledTerms.of(acme(), through=3), sales_from=None)
+    assert BilledTerms.from_json(legacy.to_json(), through=3) == legacy
 
 
 # --- section 10 --------------------------------------------------------------------------

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from oms_connector.domain.plans import Plan
+from oms_connector.domain.plans import BankPurchase, Plan
+from oms_connector.domain.statements import build_statement
+from oms_connector.domain.terms import BilledTerms
 from oms_connector.services.close import CloseService
 from tests.services.builders import acme_plan
 from tests.services.fakes import FakeClock
@@ -132,3 +134,43 @@ def test_a_plan_with_no_statement_yet_is_free_to_change() -> None:
         ("priority", 1, "1.33", "93.10", None),
         ("expired", 1, "0.00", "0.00", None),
     ]
+
+
+LEGACY_TERMS = (
+    '{"auto_renew":"false","currency":"USD","enrolled_on":"2026-01-31",'
+    '"hours_per_month":"10","oms_rate":"35.00","overage_uses_priority_bank":"true",'
+    '"priority_rate":"62.50","rounding_increment_hours":"0.01","term_months":"3",'
+    '"timezone":"America/New_York"}'
+)
+
+
+def test_purchases_of_statements_written_before_sales_are_never_billed() -> None:
+    # Statements 0 and 1 were written by a version that did not sell prepaid hours (flat
+    # terms): the purchase of 2026-02-10, due on acme-20260228, was invoiced elsewhere.
+    store = MemoryStore()
+    old_bank = (BankPurchase(date(2026, 2, 10), Decimal(10)),)
+    with store.unit_of_work() as uow:
+        for index in (0, 1):
+            # As that version wrote them: no prepaid line.
+            statement = build_statement(acme_plan(priority_bank=old_bank), index, {}, sales_from=2)
+            assert statement is not None
+            uow.statements.add(
+                statement, NOW, terms=BilledTerms.from_json(LEGACY_TERMS, through=index)
+            )
+        uow.commit()
+    later = BankPurchase(date(2026, 3, 15), Decimal(5), price=Decimal("300.00"))
+    plan = acme_plan(priority_bank=(*old_bank, later))
+
+    report = CloseService(store, [plan], 3, FakeClock(NOW)).close(as_of=date(2026, 5, 3))
+
+    assert report.written == ["acme-20260331", "acme-20260430"]
+    # The purchase of 2026-03-15, after them, is sold; the earlier one is never billed.
+    assert summary(statements(store)["acme-20260331"]) == [
+        ("subscription", 2, "10.00", "350.00", None),
+        ("prepaid", 1, "5.00", "300.00", None),
+        ("expired", 1, "10.00", "0.00", None),
+    ]
+    assert summary(statements(store)["acme-20260430"]) == [("expired", 2, "10.00", "0.00", None)]
+    with store.unit_of_work() as uow:
+        recorded = uow.statements.latest_terms(["acme"])["acme"]
+    assert BilledTerms.from_json(recorded.terms, recorded.index).sales_from == 2
