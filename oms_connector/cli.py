@@ -21,6 +21,7 @@ from oms_connector.commands import (
     export,
     plans,
     reclassify,
+    renewals,
     sandbox,
     serve,
     store,
@@ -30,6 +31,7 @@ from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path,
 
 COMMAND_MODULES: tuple[CommandModule, ...] = (
     plans,
+    renewals,
     store,
     export,
     sync,
