@@ -39,6 +39,7 @@ from oms_connector.services.followup import FollowUp
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.ports import Clock, Store
 from oms_connector.services.reclassify import ChangedIssues, ReclassifyService
+from oms_connector.services.renewals import RenewalReminders
 from oms_connector.services.sync import SyncService
 from oms_connector.services.writeback import FieldValue, WritebackOptions, WritebackService
 
@@ -197,6 +198,17 @@ def follow_up(settings: Settings, store: Store, gateway: JiraRestGateway, clock:
     )
     return FollowUp(
         WritebackService(store, gateway, plans, writeback_options(settings), clock), alerts
+    )
+
+
+def renewal_reminders(settings: Settings, store: Store, clock: Clock) -> RenewalReminders:
+    """Renewal reminders posted to alerts.notify_url; none without it, or with 0 days."""
+    return RenewalReminders(
+        settings.domain_plans(),
+        store,
+        clock,
+        notifier(settings),
+        settings.alerts.renewal_reminder_days,
     )
 
 

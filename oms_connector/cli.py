@@ -22,6 +22,7 @@ from oms_connector.commands import (
     export,
     plans,
     reclassify,
+    renewals,
     sandbox,
     serve,
     store,
@@ -31,6 +32,7 @@ from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path,
 
 COMMAND_MODULES: tuple[CommandModule, ...] = (
     plans,
+    renewals,
     store,
     export,
     sync,

@@ -285,6 +285,7 @@ def worker_steps(
     if close:
         closer = bootstrap.close_service(settings, store, clock)
         steps.append(("close", lambda: logged_close(closer.close())))
+    steps.append(("renewals", bootstrap.renewal_reminders(settings, store, clock).remind))
     return steps
 
 

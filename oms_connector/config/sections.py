@@ -274,3 +274,5 @@ class AlertSettings(Section):
     thresholds: Thresholds = (80, 100)
     notify_url: NotifyUrl | None = None
     comment: bool = True
+    renewal_reminder_days: int = Field(default=30, ge=0, le=366)
+    """Days before a plan's last term ends that ``notify_url`` is told, once; 0: never."""

@@ -304,6 +304,33 @@ class AlertRepository(Protocol):
     def fired(self, plan_id: str, period_index: int) -> list[FiredAlert]: ...
 
 
+@dataclass(frozen=True)
+class RenewalReminder:
+    """A renewal reminder recorded once for a plan's term (named by its ``starts_on``)."""
+
+    plan_id: str
+    term_starts_on: date
+    sent_at: datetime
+
+
+class RenewalReminderRepository(Protocol):
+    def record(self, reminder: RenewalReminder) -> bool:
+        """Record the reminder unless one is recorded for its plan and term.
+
+        Whether this call recorded it: only then is the reminder sent. Enforced by the
+        primary key, so two workers never both record the same reminder.
+        """
+        ...
+
+    def withdraw(self, reminder: RenewalReminder) -> None:
+        """Forget a recorded reminder whose sending failed, so that it is sent again."""
+        ...
+
+    def recorded(self, plan_id: str) -> list[RenewalReminder]:
+        """The plan's recorded reminders, in term order."""
+        ...
+
+
 # --- unit of work ----------------------------------------------------------------------
 
 
@@ -330,6 +357,9 @@ class UnitOfWork(Protocol):
 
     @property
     def alerts(self) -> AlertRepository: ...
+
+    @property
+    def renewal_reminders(self) -> RenewalReminderRepository: ...
 
     def __enter__(self) -> Self: ...
 

@@ -27,6 +27,7 @@ from oms_connector.services.ports import (
     InboxEvent,
     InboxStatus,
     RecordedTerms,
+    RenewalReminder,
     StoredIssue,
     Writeback,
 )
@@ -51,6 +52,7 @@ class State:
     skipped: set[tuple[str, int]] = field(default_factory=set)
     writebacks: list[Writeback] = field(default_factory=list)
     alerts: list[FiredAlert] = field(default_factory=list)
+    renewal_reminders: dict[tuple[str, date], RenewalReminder] = field(default_factory=dict)
 
 
 class MemoryIssues:
@@ -340,6 +342,28 @@ class MemoryAlerts:
         return sorted(chosen, key=lambda a: (a.threshold, a.channel))
 
 
+class MemoryRenewalReminders:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def record(self, reminder: RenewalReminder) -> bool:
+        key = (reminder.plan_id, reminder.term_starts_on)
+        if key in self._state.renewal_reminders:
+            return False
+        self._state.renewal_reminders[key] = reminder
+        return True
+
+    def withdraw(self, reminder: RenewalReminder) -> None:
+        self._state.renewal_reminders.pop((reminder.plan_id, reminder.term_starts_on), None)
+
+    def recorded(self, plan_id: str) -> list[RenewalReminder]:
+        return [
+            reminder
+            for (recorded_plan, _), reminder in sorted(self._state.renewal_reminders.items())
+            if recorded_plan == plan_id
+        ]
+
+
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
         self._store = store
@@ -355,6 +379,7 @@ class MemoryUnitOfWork:
         self.statements = MemoryStatements(state)
         self.writebacks = MemoryWritebacks(state)
         self.alerts = MemoryAlerts(state)
+        self.renewal_reminders = MemoryRenewalReminders(state)
 
     def __enter__(self) -> Self:
         return self

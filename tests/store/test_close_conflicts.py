@@ -18,6 +18,7 @@ from oms_connector.services.ports import (
     InboxRepository,
     IssueRepository,
     RecordedTerms,
+    RenewalReminderRepository,
     StatementRepository,
     WorklogRepository,
     WritebackRepository,
@@ -111,6 +112,10 @@ class _UnitOfWork:
     @property
     def alerts(self) -> AlertRepository:
         return self._inner.alerts
+
+    @property
+    def renewal_reminders(self) -> RenewalReminderRepository:
+        return self._inner.renewal_reminders
 
     def commit(self) -> None:
         self._inner.commit()

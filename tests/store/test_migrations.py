@@ -1,13 +1,23 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from importlib.resources import files
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import Connection, Engine, inspect
 
 from oms_connector.adapters.sql.engine import create_store_engine, is_current, upgrade
 from oms_connector.adapters.sql.schema import metadata
+from oms_connector.adapters.sql.store import SqlStore
+from oms_connector.services.ports import FiredAlert, RenewalReminder
+
+AT = datetime(2026, 3, 31, 4, 0, tzinfo=UTC)
 
 
 def test_upgrade_creates_every_table_and_marks_the_database_current(database_url: str) -> None:
@@ -40,5 +50,64 @@ def test_migrated_schema_matches_the_tables_the_code_uses(database_url: str) -> 
             context = MigrationContext.configure(connection, opts={"compare_type": True})
             differences: list[Any] = compare_metadata(context, metadata)
         assert differences == []
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _alembic(engine: Engine) -> Iterator[tuple[Config, Connection]]:
+    """Alembic's configuration for the store's migrations, on a connection to ``engine``."""
+    config = Config()
+    config.set_main_option(
+        "script_location", str(files("oms_connector.adapters.sql") / "migrations")
+    )
+    with engine.connect() as connection:
+        config.attributes["connection"] = connection
+        yield config, connection
+
+
+def _renewal_reminders_key(engine: Engine) -> list[str] | None:
+    inspector = inspect(engine)
+    if "renewal_reminders" not in inspector.get_table_names():
+        return None
+    return list(inspector.get_pk_constraint("renewal_reminders")["constrained_columns"])
+
+
+def test_revision_0004_adds_the_renewal_reminders_and_keeps_what_was_stored(
+    database_url: str,
+) -> None:
+    engine = create_store_engine(database_url)
+    store = SqlStore(engine)
+    alert = FiredAlert("acme", 2, date(2026, 3, 31), 80, "notify", "ACME-1", AT)
+    try:
+        upgrade(engine, "0003")
+        assert _renewal_reminders_key(engine) is None
+        with store.unit_of_work() as uow:
+            uow.alerts.fire(alert)
+            uow.commit()
+
+        upgrade(engine)
+
+        assert _renewal_reminders_key(engine) == ["plan_id", "term_starts_on"]
+        with store.unit_of_work() as uow:
+            assert uow.alerts.fired("acme", 2) == [alert]
+            assert uow.renewal_reminders.record(RenewalReminder("acme", date(2026, 1, 31), AT))
+            uow.commit()
+    finally:
+        store.close()
+
+
+def test_revision_0004_downgrades_to_0003(database_url: str) -> None:
+    engine = create_store_engine(database_url)
+    try:
+        upgrade(engine)
+        with _alembic(engine) as (config, connection):
+            command.downgrade(config, "0003")
+            connection.commit()
+
+        assert _renewal_reminders_key(engine) is None
+        assert not is_current(engine)
+        upgrade(engine)
+        assert is_current(engine)
     finally:
         engine.dispose()

@@ -179,3 +179,12 @@ budget_alerts = Table(
     Column("fired_at", UtcInstant, nullable=False),
     UniqueConstraint("plan_id", "period_index", "threshold", "channel"),
 )
+
+# Renewal reminders sent: one row per plan and term, so each is sent once.
+renewal_reminders = Table(
+    "renewal_reminders",
+    metadata,
+    Column("plan_id", String(100), primary_key=True),
+    Column("term_starts_on", Date, primary_key=True),
+    Column("sent_at", UtcInstant, nullable=False),
+)

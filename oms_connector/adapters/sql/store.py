@@ -18,6 +18,7 @@ from oms_connector.adapters.sql.engine import read_only as read_only_connection
 from oms_connector.adapters.sql.event_writer import PostgresEventWriter
 from oms_connector.adapters.sql.inbox import SqlInboxRepository
 from oms_connector.adapters.sql.issues import SqlIssueRepository
+from oms_connector.adapters.sql.renewals import SqlRenewalReminderRepository
 from oms_connector.adapters.sql.statements import SqlStatementRepository
 from oms_connector.adapters.sql.worklogs import SqlWorklogRepository
 from oms_connector.adapters.sql.writebacks import SqlWritebackRepository
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
         self.statements = SqlStatementRepository(connection)
         self.writebacks = SqlWritebackRepository(connection)
         self.alerts = SqlAlertRepository(connection)
+        self.renewal_reminders = SqlRenewalReminderRepository(connection)
         return self
 
     def __exit__(
