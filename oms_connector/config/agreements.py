@@ -163,11 +163,19 @@ def _end_problems(plan: PlanSettings, where: str, calendar: PlanCalendar) -> Ite
             "end before it starts"
         )
     last = plan.terms[-1].starts_on if plan.terms else None
-    if plan.auto_renew and last is not None and plan.ends_on < last:
+    if last is None or plan.ends_on > last:
+        return
+    if plan.auto_renew and plan.ends_on < last:
         yield (
             f"{key}: {plan.ends_on.isoformat()} is before the last term's start "
             f"({last.isoformat()}), which auto_renew renews until ends_on: move ends_on after "
             "it, or remove that term"
+        )
+    else:
+        yield (
+            f"{key}: {plan.ends_on.isoformat()} is not after the last term's start "
+            f"({last.isoformat()}), which would then cover nothing: move ends_on after it, "
+            "or remove that term"
         )
 
 

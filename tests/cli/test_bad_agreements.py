@@ -104,6 +104,14 @@ CASES = [
         id="auto_renew ending before the last term",
     ),
     pytest.param(
+        f"terms: [{FIRST}, {RENEWAL}], ends_on: 2026-04-30",
+        [
+            "plans[0].ends_on: 2026-04-30 is not after the last term's start (2026-04-30), "
+            "which would then cover nothing: move ends_on after it, or remove that term"
+        ],
+        id="ends_on cancelling the last term",
+    ),
+    pytest.param(
         "terms: [], auto_renew: true",
         [
             "plans[0].auto_renew: plan 'acme' has no terms to renew (priority support only): "
