@@ -109,6 +109,11 @@ def check_config(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_FAILURE if refused else EXIT_OK
     noun = "plan" if len(plans) == 1 else "plans"
     out = [f"Configuration OK: {len(plans)} {noun}.\n"]
+    if refused:
+        out[0] = (
+            f"Configuration valid: {len(plans)} {noun}, but the close refuses {len(refused)} "
+            "of them (each named on standard error): billed periods keep their terms.\n"
+        )
     out.extend(
         f"{key}: {name} is {'set' if is_set else 'not set'}\n" for key, name, is_set in secrets
     )
@@ -254,12 +259,13 @@ def _term_rows(plan: Plan) -> list[Row]:
     calendar = plan.calendar
     rows: list[Row] = []
     for position, term in enumerate(plan.terms):
-        first, end = calendar.term_start(position), calendar.term_end(position)
+        first, last = calendar.term_periods(position)
+        covered = f"{first}-" if last is None else f"{first}-{last}" if last >= first else "none"
         rows.append(
             {
                 "number": position + 1,
                 "starts_on": term.starts_on,
-                "periods": f"{first}-{end - 1}",
+                "periods": covered,
                 "hours_per_month": _hours(term.hours_per_month),
                 "oms_rate": plan.oms_rate if term.oms_rate is None else term.oms_rate,
                 "priority_rate": (

@@ -193,6 +193,19 @@ class PlanCalendar:
         """The index of the first period after term ``position``'s own months."""
         return self._starts[position] + self.plan.terms[position].term_months
 
+    def term_periods(self, position: int) -> tuple[int, int | None]:
+        """The first and last periods term ``position`` covers (later terms replace it).
+
+        The last is ``None`` while it renews without end; it is less than the first when
+        a later term or ``ends_on`` leaves it nothing.
+        """
+        start = self._starts[position]
+        renewing = position == len(self._starts) - 1 and self.plan.auto_renew
+        if renewing and self._ends_at is None:
+            return start, None
+        last = self._last_of(position)
+        return start, start - 1 if last is None else last
+
     def last_covered(self) -> int | None:
         """The last period any term covers; ``None`` without terms or when it renews on."""
         if not self._starts:

@@ -210,7 +210,9 @@ def refusal_message(plan: Plan, change: Change, settled_through: int) -> str:
         first = calendar.first_statement
         return (
             f"plan {plan.id}: {change.key} changed from {change.old} to {change.new}, but "
-            f"{calendar.statement_number(first)} and later statements are settled; {remedy}"
+            f"{calendar.statement_number(first)} and later statements are settled with it; "
+            'billed periods keep their terms: restore it (see "Changing a plan" in '
+            "docs/billing.md)"
         )
     index = change.index
     current = calendar.period(index)

@@ -94,8 +94,13 @@ def settled_states(
     if settled is None:
         settled = uow.statements.written_by_plan()
     checked = [plan for plan in plans if settled.get(plan.id)]
-    recorded = uow.statements.latest_terms([plan.id for plan in checked])
-    return {plan.id: _state(plan, recorded.get(plan.id), max(settled[plan.id])) for plan in checked}
+    ids = [plan.id for plan in checked]
+    recorded = uow.statements.latest_terms(ids)
+    skipped = uow.statements.skipped_sales_from(ids)
+    return {
+        plan.id: _state(plan, recorded.get(plan.id), skipped.get(plan.id), max(settled[plan.id]))
+        for plan in checked
+    }
 
 
 def refusals(
@@ -227,37 +232,39 @@ class CloseService:
 
         ``billed`` is what the plan had billed when the close read it. Statements are
         append-only, so it stays exact as long as this run is the only writer: the lines
-        of each statement written here are added to it. A statement found written means
-        a concurrent closer got there first; what is billed is then read again, inside
-        the transaction that writes the next statement. A statement with nothing on it that
-        is not always issued is settled as skipped instead of written.
+        of each statement written here are added to it. A statement found settled means
+        a concurrent closer got there first, perhaps with another configuration or with
+        usage read later: this run writes nothing more for the plan, and the next close
+        checks the plan again and builds on what was written. A statement with nothing on
+        it that is not always issued is settled as skipped instead of written.
         """
         for index in missing:
             statement = build_statement(plan, index, usage, billed, sales_from=sales_from)
             if statement is None:
-                if not self._skip(uow, plan, index, report):
-                    billed = uow.statements.billed_lines(plan.id)
+                if not self._skip(uow, plan, index, sales_from, report):
+                    return
                 continue
             # Only a statement not always issued can have been skipped, by a concurrent closer.
             if not plan.calendar.always_issued(index) and uow.statements.is_skipped(plan.id, index):
                 uow.rollback()
                 report.already_written.append(statement.number)
-                continue
+                return
             terms = BilledTerms.of(plan, through=index, sales_from=sales_from)
-            if uow.statements.add(statement, self._clock.now(), terms=terms):
-                uow.commit()
-                report.written.append(statement.number)
-                billed = [*billed, *statement.lines]
-            else:
+            if not uow.statements.add(statement, self._clock.now(), terms=terms):
                 uow.rollback()
                 report.already_written.append(statement.number)
-                billed = uow.statements.billed_lines(plan.id)
+                return
+            uow.commit()
+            report.written.append(statement.number)
+            billed = [*billed, *statement.lines]
 
-    def _skip(self, uow: UnitOfWork, plan: Plan, index: int, report: CloseReport) -> bool:
+    def _skip(
+        self, uow: UnitOfWork, plan: Plan, index: int, sales_from: int, report: CloseReport
+    ) -> bool:
         """Settle a statement with nothing on it; False if a concurrent closer settled it."""
         number = plan.calendar.statement_number(index)
         when = plan.calendar.billing_date(index)
-        if uow.statements.skip(plan.id, index, when, self._clock.now()):
+        if uow.statements.skip(plan.id, index, when, self._clock.now(), sales_from=sales_from):
             uow.commit()
             report.skipped.append(number)
             return True
@@ -266,7 +273,9 @@ class CloseService:
         return False
 
 
-def _state(plan: Plan, recorded: RecordedTerms | None, settled_through: int) -> SettledState:
+def _state(
+    plan: Plan, recorded: RecordedTerms | None, skipped_from: int | None, settled_through: int
+) -> SettledState:
     """Whether the plan may close (it must cover its settled periods as they were billed),
     and from which statement it sells prepaid purchases."""
     try:
@@ -276,8 +285,10 @@ def _state(plan: Plan, recorded: RecordedTerms | None, settled_through: int) -> 
         return SettledState(f"plan {plan.id}: {error} on {recorded.number}; the plan is not closed")
     change = first_change(plan, billed, settled_through)
     refusal = None if change is None else refusal_message(plan, change, settled_through)
-    if billed is None or billed.sales_from is None:
-        # Written before prepaid hours were sold here: the purchases billed by then (up to
-        # the latest settled statement) were invoiced by other means, and never are again.
-        return SettledState(refusal, settled_through + 1)
-    return SettledState(refusal, billed.sales_from)
+    if billed is not None and billed.sales_from is not None:
+        return SettledState(refusal, billed.sales_from)
+    if skipped_from is not None:
+        return SettledState(refusal, skipped_from)
+    # Every statement was settled by a version that did not sell prepaid hours: the
+    # purchases due by then were invoiced by other means, and never are again.
+    return SettledState(refusal, settled_through + 1)

@@ -230,11 +230,24 @@ class StatementRepository(Protocol):
         """
         ...
 
-    def skip(self, plan_id: str, index: int, billing_date: date, skipped_at: datetime) -> bool:
+    def skip(
+        self,
+        plan_id: str,
+        index: int,
+        billing_date: date,
+        skipped_at: datetime,
+        *,
+        sales_from: int,
+    ) -> bool:
         """Settle a statement that had nothing on it, so that it is never built again.
 
-        False (and nothing recorded) if it is settled already, written or skipped.
+        ``sales_from`` is recorded with it (``BilledTerms.sales_from``). False (and nothing
+        recorded) if it is settled already, written or skipped.
         """
+        ...
+
+    def skipped_sales_from(self, plan_ids: Sequence[str]) -> dict[str, int]:
+        """Per plan, the ``sales_from`` its skipped statements recorded, where any did."""
         ...
 
     def is_skipped(self, plan_id: str, index: int) -> bool: ...

@@ -28,7 +28,7 @@ PLAN_DETAILS = (
     "\nacme: 2 terms, the last renewing monthly, ending 2027-01-31\n"
     + TERM_HEADER
     + "   1  2026-01-31  0-2               10     35.00          62.50\n"
-    "   2  2026-04-30  3-8               20     34.00          62.50\n"
+    "   2  2026-04-30  3-11              20     34.00          62.50\n"
     "  first statement written: acme-20260131\n"
     "\nglobex: 1 term\n"
     + TERM_HEADER
@@ -38,7 +38,7 @@ PLAN_DETAILS = (
     "were billed by other means, set billing_starts_on (for instance 2026-05-15)\n"
     "\ninitech: 1 term, the last renewing monthly\n"
     + TERM_HEADER
-    + "   1  2026-03-01  0-11              40     33.00          60.00\n"
+    + "   1  2026-03-01  0-                40     33.00          60.00\n"
     "  first statement written: initech-20260301\n"
     "  warning: the first close writes 4 statements, from initech-20260301: if earlier months "
     "were billed by other means, set billing_starts_on (for instance 2026-06-01)\n"
@@ -182,7 +182,7 @@ def test_check_config_as_json_gives_exact_decimals_and_dates(
             {
                 "number": 2,
                 "starts_on": "2026-04-30",
-                "periods": "3-8",
+                "periods": "3-11",
                 "hours_per_month": "20",
                 "oms_rate": "34.00",
                 "priority_rate": "62.50",

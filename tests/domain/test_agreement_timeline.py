@@ -72,6 +72,14 @@ def test_a_later_term_covers_periods_from_its_start_on_its_own_hours_and_rates()
     assert calendar.agreement_end() == date(2026, 10, 31)
 
 
+def test_each_term_covers_its_periods_until_a_later_one_replaces_it() -> None:
+    calendar = renewed(FIRST, RENEWAL, THIRD).calendar
+    assert [calendar.term_periods(k) for k in range(3)] == [(0, 2), (3, 4), (5, 7)]
+    assert renewed(auto_renew=True).calendar.term_periods(1) == (3, None)
+    cancelled = renewed(auto_renew=True, ends_on=date(2026, 4, 30)).calendar
+    assert cancelled.term_periods(1) == (3, 2)
+
+
 def test_auto_renew_carries_the_last_term_on_until_ends_on() -> None:
     calendar = renewed(auto_renew=True, ends_on=date(2027, 1, 31)).calendar
     assert [calendar.allotment(k) // 3600 for k in range(8, 14)] == [20, 20, 20, 20, 0, 0]

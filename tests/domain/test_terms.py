@@ -117,7 +117,8 @@ def test_a_plan_wide_change_is_refused_naming_the_setting() -> None:
     moved = acme(timezone=ZoneInfo("Europe/London"))
     assert refusal(moved, acme(), through=1) == (
         "plan acme: timezone changed from America/New_York to Europe/London, but "
-        "acme-20260131 and later statements are settled; " + REMEDY.format("2026-03-31")
+        "acme-20260131 and later statements are settled with it; billed periods keep their "
+        'terms: restore it (see "Changing a plan" in docs/billing.md)'
     )
     change = first_change(acme(rounding_increment=Decimal("0.25")), BilledTerms.of(acme(), 1), 1)
     assert change == PlanWideChange("rounding_increment_hours", "0.01", "0.25")

@@ -50,6 +50,7 @@ class State:
     statements: dict[str, Statement] = field(default_factory=dict)
     terms: dict[str, str] = field(default_factory=dict)
     skipped: set[tuple[str, int]] = field(default_factory=set)
+    skipped_sales_from: dict[str, int] = field(default_factory=dict)
     writebacks: list[Writeback] = field(default_factory=list)
     alerts: list[FiredAlert] = field(default_factory=list)
     renewal_reminders: dict[tuple[str, date], RenewalReminder] = field(default_factory=dict)
@@ -256,11 +257,24 @@ class MemoryStatements:
         self._state.terms[statement.number] = terms.to_json()
         return True
 
-    def skip(self, plan_id: str, index: int, billing_date: date, skipped_at: datetime) -> bool:
+    def skip(
+        self,
+        plan_id: str,
+        index: int,
+        billing_date: date,
+        skipped_at: datetime,
+        *,
+        sales_from: int,
+    ) -> bool:
         if index in self.written_by_plan().get(plan_id, set()):
             return False
         self._state.skipped.add((plan_id, index))
+        self._state.skipped_sales_from[plan_id] = sales_from
         return True
+
+    def skipped_sales_from(self, plan_ids: Sequence[str]) -> dict[str, int]:
+        found = self._state.skipped_sales_from
+        return {plan_id: found[plan_id] for plan_id in plan_ids if plan_id in found}
 
     def is_skipped(self, plan_id: str, index: int) -> bool:
         return (plan_id, index) in self._state.skipped

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -101,7 +102,8 @@ def test_a_plan_wide_change_is_named_with_its_old_and_new_value(
     report = CloseService(billed, [changed], 3, FakeClock(NOW)).close(as_of=date(2026, 5, 3))
     assert report.refused == [
         "plan acme: rounding_increment_hours changed from 0.01 to 0.25, but acme-20260131 and "
-        "later statements are settled; " + ADVICE.format("2026-04-30")
+        "later statements are settled with it; billed periods keep their terms: restore it "
+        '(see "Changing a plan" in docs/billing.md)'
     ]
 
 
@@ -174,3 +176,22 @@ def test_purchases_of_statements_written_before_sales_are_never_billed() -> None
     with store.unit_of_work() as uow:
         recorded = uow.statements.latest_terms(["acme"])["acme"]
     assert BilledTerms.from_json(recorded.terms, recorded.index).sales_from == 2
+
+
+def test_a_purchase_recorded_after_a_skipped_statement_is_sold_by_an_adjustment() -> None:
+    # Priority support only: delta-20260305 had nothing to bill and was skipped. The
+    # purchase made that day is recorded afterwards: the next statement bills it.
+    delta = acme_plan(id="delta", terms=(), enrolled_on=date(2026, 3, 5), jira_projects=("DEL",))
+    store = MemoryStore()
+    first = CloseService(store, [delta], 3, FakeClock(NOW)).close(as_of=date(2026, 3, 5))
+    assert first.skipped == ["delta-20260305"]
+    bought = replace(
+        delta, priority_bank=(BankPurchase(date(2026, 3, 5), Decimal(10), Decimal("600.00")),)
+    )
+
+    report = CloseService(store, [bought], 3, FakeClock(NOW)).close(as_of=date(2026, 5, 8))
+
+    assert (report.written, report.skipped) == (["delta-20260405"], ["delta-20260505"])
+    with store.unit_of_work() as uow:
+        (written,) = uow.statements.list("delta")
+    assert summary(written) == [("adjustment", 0, "10.00", "600.00", "prepaid")]

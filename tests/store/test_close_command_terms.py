@@ -59,7 +59,10 @@ def test_a_longer_term_on_a_plan_billed_to_its_end_is_refused_once_by_close_and_
     assert run(config, "check-config", "--as-of", "2026-05-10") == 1
     out, err = capsys.readouterr()
     assert err == refusal
-    assert out.startswith("Configuration OK: 1 plan.\n")
+    assert out.startswith(
+        "Configuration valid: 1 plan, but the close refuses 1 of them (each named on standard "
+        "error): billed periods keep their terms.\n"
+    )
 
     # A renewal from the earliest date named instead is accepted, and billed.
     config.write_text(

@@ -41,9 +41,20 @@ class _Statements:
         self._race.run_rival()
         return self._inner.add(statement, created_at, terms=terms)
 
-    def skip(self, plan_id: str, index: int, billing_date: date, skipped_at: datetime) -> bool:
+    def skip(
+        self,
+        plan_id: str,
+        index: int,
+        billing_date: date,
+        skipped_at: datetime,
+        *,
+        sales_from: int,
+    ) -> bool:
         self._race.run_rival()
-        return self._inner.skip(plan_id, index, billing_date, skipped_at)
+        return self._inner.skip(plan_id, index, billing_date, skipped_at, sales_from=sales_from)
+
+    def skipped_sales_from(self, plan_ids: Sequence[str]) -> dict[str, int]:
+        return self._inner.skipped_sales_from(plan_ids)
 
     def is_skipped(self, plan_id: str, index: int) -> bool:
         self._race.run_rival()
@@ -140,7 +151,7 @@ class RacedStore:
             rival()
 
 
-def test_a_statement_written_meanwhile_is_reported_and_the_next_is_built_on_it(
+def test_a_statement_written_meanwhile_stops_the_plan_and_the_next_close_builds_on_it(
     sql_store: SqlStore,
 ) -> None:
     clock = FakeClock(NOW)
@@ -153,7 +164,11 @@ def test_a_statement_written_meanwhile_is_reported_and_the_next_is_built_on_it(
 
     report = CloseService(raced, plans, 3, clock).close(as_of=date(2026, 4, 3))
 
-    assert (report.already_written, report.written) == (["acme-20260228"], ["acme-20260331"])
+    # The rival may have run another configuration or read later usage: nothing more is
+    # written for the plan from this run's reads.
+    assert (report.already_written, report.written) == (["acme-20260228"], [])
+    again = CloseService(sql_store, plans, 3, clock).close(as_of=date(2026, 4, 3))
+    assert again.written == ["acme-20260331"]
     # Built on the rival's statement 1: period 0 billed once, no adjustment for it.
     written = statements(sql_store)
     assert summary(written["acme-20260331"]) == [
@@ -172,6 +187,32 @@ def _late_work(store: SqlStore, clock: FakeClock) -> None:
     """2 h of OMS work in period 3, after the term: acme-20260531 bills it as priority."""
     late = worklog("p3-oms", issue_id=OMS, started=ny(2026, 5, 10), hours=2, updated=later(5))
     load(store, clock, late)
+
+
+def test_a_closer_on_another_configuration_stops_where_the_rival_wrote(
+    sql_store: SqlStore,
+) -> None:
+    # The rival runs a longer term (the file was changed); this run still has the old one.
+    clock = FakeClock(AFTER_TERM)
+    load(sql_store, clock, *ACME_WORK)
+    CloseService(sql_store, [acme_plan()], 3, clock).close(as_of=date(2026, 4, 3))
+    _late_work(sql_store, clock)
+    rival = CloseService(sql_store, [acme_plan(term_months=6)], 3, clock)
+    raced = RacedStore(sql_store, lambda: rival.close(as_of=date(2026, 5, 3)))
+
+    report = CloseService(raced, [acme_plan()], 3, clock).close(as_of=date(2026, 6, 3))
+
+    assert (report.already_written, report.written) == (["acme-20260430"], [])
+    # Period 3 is not billed as uncovered beside the rival's subscription of it ...
+    assert sorted(statements(sql_store)) == [
+        "acme-20260131",
+        "acme-20260228",
+        "acme-20260331",
+        "acme-20260430",
+    ]
+    # ... and the old configuration is refused from now on.
+    refused = CloseService(sql_store, [acme_plan()], 3, clock).close(as_of=date(2026, 6, 3))
+    assert refused.refused[0].startswith("plan acme: period 3 (2026-04-30 to 2026-05-31)")
 
 
 def test_a_statement_skipped_meanwhile_is_not_written_over(sql_store: SqlStore) -> None:
@@ -209,7 +250,7 @@ def test_a_statement_found_skipped_meanwhile_is_not_written(sql_store: SqlStore)
     def rival_skips() -> None:
         # A rival that read period 3 before the late work came skipped acme-20260531.
         with sql_store.unit_of_work() as uow:
-            assert uow.statements.skip("acme", 4, date(2026, 5, 31), clock.now())
+            assert uow.statements.skip("acme", 4, date(2026, 5, 31), clock.now(), sales_from=0)
             uow.commit()
 
     raced = RacedStore(sql_store, rival_skips)

@@ -10,11 +10,12 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, Engine, inspect
+from sqlalchemy import Connection, Date, Engine, Integer, String, column, inspect, table
 
 from oms_connector.adapters.sql.engine import create_store_engine, is_current, upgrade
 from oms_connector.adapters.sql.schema import metadata
 from oms_connector.adapters.sql.store import SqlStore
+from oms_connector.adapters.sql.types import UtcInstant
 from oms_connector.services.ports import FiredAlert, RenewalReminder
 
 AT = datetime(2026, 3, 31, 4, 0, tzinfo=UTC)
@@ -111,3 +112,44 @@ def test_revision_0004_downgrades_to_0003(database_url: str) -> None:
         assert is_current(engine)
     finally:
         engine.dispose()
+
+
+def _skipped_columns(engine: Engine) -> list[str]:
+    return [column["name"] for column in inspect(engine).get_columns("skipped_statements")]
+
+
+def test_revision_0005_records_sales_from_on_skipped_statements_and_keeps_older_ones(
+    database_url: str,
+) -> None:
+    engine = create_store_engine(database_url)
+    store = SqlStore(engine)
+    try:
+        upgrade(engine, "0004")
+        before = table(
+            "skipped_statements",
+            column("plan_id", String()),
+            column("period_index", Integer()),
+            column("billing_date", Date()),
+            column("skipped_at", UtcInstant()),
+        )
+        with engine.begin() as connection:
+            row = {"plan_id": "old", "period_index": 4, "billing_date": date(2026, 5, 31)}
+            connection.execute(before.insert().values(**row, skipped_at=AT))
+        assert "sales_from" not in _skipped_columns(engine)
+
+        upgrade(engine)
+
+        assert _skipped_columns(engine)[-1] == "sales_from"
+        with store.unit_of_work() as uow:
+            assert uow.statements.is_skipped("old", 4)
+            assert uow.statements.skip("new", 0, date(2026, 3, 5), AT, sales_from=0)
+            uow.commit()
+        with store.unit_of_work() as uow:
+            # The statement skipped before the revision recorded none.
+            assert uow.statements.skipped_sales_from(["old", "new"]) == {"new": 0}
+        with _alembic(engine) as (config, connection):
+            command.downgrade(config, "0004")
+            connection.commit()
+        assert "sales_from" not in _skipped_columns(engine)
+    finally:
+        store.close()

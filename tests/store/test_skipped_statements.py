@@ -69,8 +69,8 @@ def test_closing_again_builds_no_skipped_statement_again(sql_store: SqlStore) ->
 def test_a_statement_is_skipped_once_and_never_over_a_written_one(sql_store: SqlStore) -> None:
     now = datetime(2026, 6, 10, tzinfo=UTC)
     with sql_store.unit_of_work() as uow:
-        assert uow.statements.skip("acme", 4, date(2026, 5, 31), now)
-        assert not uow.statements.skip("acme", 4, date(2026, 5, 31), now)
+        assert uow.statements.skip("acme", 4, date(2026, 5, 31), now, sales_from=0)
+        assert not uow.statements.skip("acme", 4, date(2026, 5, 31), now, sales_from=0)
         uow.commit()
     with sql_store.unit_of_work() as uow:
         assert uow.statements.is_skipped("acme", 4)
@@ -83,7 +83,7 @@ def test_a_written_statement_cannot_be_skipped(sql_store: SqlStore) -> None:
     clock = FakeClock(datetime(2026, 5, 10, tzinfo=UTC))
     CloseService(sql_store, PLANS[:1], grace_days=3, clock=clock).close(as_of=date(2026, 5, 3))
     with sql_store.unit_of_work() as uow:
-        assert not uow.statements.skip("acme", 3, date(2026, 4, 30), clock.now())
+        assert not uow.statements.skip("acme", 3, date(2026, 4, 30), clock.now(), sales_from=0)
         assert not uow.statements.is_skipped("acme", 3)
 
 

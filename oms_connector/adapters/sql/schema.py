@@ -121,7 +121,9 @@ statements = Table(
     UniqueConstraint("plan_id", "period_index"),
 )
 
-# Statements after a term that had nothing on them: settled, so never built again.
+# Statements that had nothing on them: settled, so never built again. ``sales_from`` is
+# the first statement that sells prepaid purchases (``domain.terms.BilledTerms``); null
+# on statements skipped by a version that did not sell them.
 skipped_statements = Table(
     "skipped_statements",
     metadata,
@@ -129,6 +131,7 @@ skipped_statements = Table(
     Column("period_index", Integer, primary_key=True),
     Column("billing_date", Date, nullable=False),
     Column("skipped_at", UtcInstant, nullable=False),
+    Column("sales_from", Integer, nullable=True),
 )
 
 billing_lines = Table(

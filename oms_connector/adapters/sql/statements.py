@@ -152,7 +152,15 @@ class SqlStatementRepository:
             written[plan_id].add(index)
         return dict(written)
 
-    def skip(self, plan_id: str, index: int, billing_date: date, skipped_at: datetime) -> bool:
+    def skip(
+        self,
+        plan_id: str,
+        index: int,
+        billing_date: date,
+        skipped_at: datetime,
+        *,
+        sales_from: int,
+    ) -> bool:
         written = exists().where(
             statements.c.plan_id == plan_id, statements.c.period_index == index
         )
@@ -163,6 +171,7 @@ class SqlStatementRepository:
             "period_index": index,
             "billing_date": billing_date,
             "skipped_at": skipped_at,
+            "sales_from": sales_from,
         }
         insert_skipped = _INSERT_SKIPPED[self._connection.dialect.name]
         return self._connection.execute(insert_skipped, row).first() is not None
@@ -172,6 +181,19 @@ class SqlStatementRepository:
             skipped_statements.c.plan_id == plan_id, skipped_statements.c.period_index == index
         )
         return bool(self._connection.execute(select(found)).scalar())
+
+    def skipped_sales_from(self, plan_ids: Sequence[str]) -> dict[str, int]:
+        if not plan_ids:
+            return {}
+        query = (
+            select(skipped_statements.c.plan_id, func.max(skipped_statements.c.sales_from))
+            .where(
+                skipped_statements.c.plan_id.in_(list(plan_ids)),
+                skipped_statements.c.sales_from.is_not(None),
+            )
+            .group_by(skipped_statements.c.plan_id)
+        )
+        return {plan_id: int(value) for plan_id, value in self._connection.execute(query)}
 
     def latest_terms(self, plan_ids: Sequence[str]) -> dict[str, RecordedTerms]:
         if not plan_ids:
