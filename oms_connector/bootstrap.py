@@ -191,13 +191,14 @@ def notifier(settings: Settings) -> HttpNotifier | None:
 
 
 def follow_up(settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock) -> FollowUp:
-    """Write-back and budget alerts (comments, and posts to alerts.notify_url) after each event."""
+    """Write-back and budget alerts (comments, and posts to alerts.notify_url): the queue of
+    follow-ups that every path storing facts fills, drained after each commit."""
     plans = settings.domain_plans()
     alerts = AlertService(
         store, gateway, plans, clock, options=alert_options(settings), notifier=notifier(settings)
     )
     return FollowUp(
-        WritebackService(store, gateway, plans, writeback_options(settings), clock), alerts
+        store, WritebackService(store, gateway, plans, writeback_options(settings), clock), alerts
     )
 
 
@@ -209,17 +210,6 @@ def renewal_reminders(settings: Settings, store: Store, clock: Clock) -> Renewal
         clock,
         notifier(settings),
         settings.alerts.renewal_reminder_days,
-    )
-
-
-def writeback_follow_up(
-    settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock
-) -> FollowUp:
-    """Write-back alone (no alerts): for issues whose decision changed without new work."""
-    return FollowUp(
-        WritebackService(
-            store, gateway, settings.domain_plans(), writeback_options(settings), clock
-        )
     )
 
 
@@ -298,4 +288,5 @@ def sync_service(
         start=start,
         overlap=timedelta(seconds=settings.sync.overlap_seconds),
         reconcile_every=settings.sync.reconcile_every_passes,
+        follow_up=follow_up(settings, store, gateway, clock),
     )

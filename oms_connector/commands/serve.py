@@ -162,7 +162,7 @@ def run_serve(args: argparse.Namespace, config: CurrentConfig) -> int:
             return worker_steps(new, gateway, store, clock, close=args.close)
 
         def reclassify(new: Settings) -> None:
-            changed = bootstrap.writeback_follow_up(new, store, gateway, clock)
+            changed = bootstrap.follow_up(new, store, gateway, clock)
             reclassify_at_start(new, store, clock, changed)
 
         reloader = Reloader(config, build, wake, on_replaced=reclassify)

@@ -1,39 +1,104 @@
-"""What Jira is told once an event's facts are stored: write-back and budget alerts.
+"""What Jira is told once facts are stored: write-back, budget alerts, whatever the path.
 
-Runs after the facts are committed, outside their transaction. A failure here is
-logged and never undoes or repeats the stored facts: write-back compares with what it
-last recorded, so the next change of the issue sends what is missing, and an alert
-whose sending failed is withdrawn and fires with a later worklog.
+Every path that stores a fact (a webhook event, a sync pass or backfill, the
+reconciliation, a reclassification) queues its follow-up in the same transaction
+(``UnitOfWork.follow_ups``): the issue to write back and, for a worklog, the alert
+check it owes. The follow-up drains that queue after the commit, outside the facts'
+transaction. A process killed between the two leaves the queue as it was, and the
+next drain (any path, any process) does the work; nothing is lost and, because
+write-back compares with what it last recorded and an alert is recorded before it is
+sent, nothing is sent twice. A failure is logged and retried at the next drain, and
+dropped after a few attempts (the next change of the issue queues it again).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
 
+from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.alerts import AlertService
-from oms_connector.services.ports import EventFacts
+from oms_connector.services.ports import QueuedFollowUp, Store
 from oms_connector.services.writeback import WritebackService
 
 LOG = logging.getLogger(__name__)
 
+BATCH = 200
+"""Queued follow-ups taken per round: one budget read per plan serves the whole batch."""
+
+
+@dataclass
+class FollowUpReport:
+    done: int = 0
+    failed: int = 0
+
 
 class FollowUp:
     def __init__(
-        self, writeback: WritebackService | None = None, alerts: AlertService | None = None
+        self,
+        store: Store,
+        writeback: WritebackService | None = None,
+        alerts: AlertService | None = None,
+        *,
+        batch: int = BATCH,
     ) -> None:
+        self._store = store
         self._writeback = writeback
         self._alerts = alerts
+        self._batch = batch
 
-    def __call__(self, facts: EventFacts) -> None:
-        issue_ids = [fact.snapshot.id for fact in facts.issues if not fact.deleted]
-        issue_ids += [worklog.issue_id for worklog in facts.worklogs]
-        if self._writeback is not None and issue_ids:
+    def __call__(self) -> FollowUpReport:
+        """Drain the queue: every queued follow-up done, or counted as failed."""
+        report = FollowUpReport()
+        while True:
+            with self._store.unit_of_work(read_only=True) as uow:
+                batch = uow.follow_ups.pending(self._batch)
+                worklogs = {
+                    item.worklog_id: uow.worklogs.get(item.worklog_id)
+                    for item in batch
+                    if item.worklog_id
+                }
+            if not batch:
+                return report
+            failed_issues = self._write_back(batch)
+            failed_issues |= self._alert(batch, worklogs)
+            failed = [item for item in batch if item.issue_id in failed_issues]
+            done = [item for item in batch if item.issue_id not in failed_issues]
+            with self._store.unit_of_work() as uow:
+                uow.follow_ups.done(done)
+                uow.follow_ups.failed(failed)
+                uow.commit()
+            report.done += len(done)
+            report.failed += len(failed)
+            if failed or len(batch) < self._batch:
+                return report  # a failure waits for the next drain, not a busy loop
+
+    def _write_back(self, batch: Sequence[QueuedFollowUp]) -> set[str]:
+        if self._writeback is None:
+            return set()
+        issue_ids = list(dict.fromkeys(item.issue_id for item in batch))
+        report = self._writeback.write_back(issue_ids)
+        if report.failed:
+            LOG.warning("write-back to Jira failed for issues %s", sorted(report.failed))
+        return set(report.failed)
+
+    def _alert(
+        self, batch: Sequence[QueuedFollowUp], worklogs: dict[str, Worklog | None]
+    ) -> set[str]:
+        failed: set[str] = set()
+        if self._alerts is None:
+            return failed
+        for item in batch:
+            worklog = worklogs.get(item.worklog_id)
+            if worklog is None or worklog.deleted:
+                continue
             try:
-                self._writeback.write_back(issue_ids)
+                self._alerts.after_worklog(worklog)
             except Exception:
-                LOG.exception("write-back to Jira failed for issues %s", sorted(set(issue_ids)))
-        if self._alerts is not None and facts.worklogs:
-            try:
-                self._alerts.after_worklogs(facts.worklogs)
-            except Exception:
-                LOG.exception("a budget alert could not be sent; it fires with a later worklog")
+                LOG.exception(
+                    "a budget alert could not be sent for issue %s; it is tried again",
+                    item.issue_id,
+                )
+                failed.add(item.issue_id)
+        return failed

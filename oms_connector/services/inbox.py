@@ -20,7 +20,6 @@ from typing import Protocol
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.ports import (
     Clock,
-    EventFacts,
     EventParser,
     InboxEvent,
     InboxStatus,
@@ -160,7 +159,7 @@ class InboxProcessor:
         *,
         worker: str,
         policy: RetryPolicy | None = None,
-        follow_up: Callable[[EventFacts], None] | None = None,
+        follow_up: Callable[[], object] | None = None,
     ) -> None:
         self._store = store
         self._parser = parser
@@ -219,7 +218,7 @@ class InboxProcessor:
             uow.commit()
         if self._follow_up is not None:
             # After the commit: what Jira is told next never holds the inbox's transaction.
-            self._follow_up(facts)
+            self._follow_up()
         return True
 
     def _fail(self, event: InboxEvent, error: str, *, park: bool) -> None:

@@ -9,6 +9,9 @@ names one) is stored again, with its new key and project and no work type: the
 store's usage reads drop it, so its worklogs stop counting for the old plan, and a
 closed period that billed them is credited at the next close. An issue never stored
 and of an unmapped project is ignored.
+
+Whatever is stored queues its follow-up (write-back, alerts) in the same transaction;
+``services.followup`` drains the queue once the transaction is committed.
 """
 
 from __future__ import annotations
@@ -65,7 +68,10 @@ class Ingest:
             overridden=decision.overridden,
             deleted=fact.deleted,
         )
-        stored = uow.issues.save_if_not_older(issue, self._clock.now())
+        now = self._clock.now()
+        stored = uow.issues.save_if_not_older(issue, now)
+        if stored and not fact.deleted:
+            uow.follow_ups.add(fact.snapshot.id, "", now)
         return Outcome.STORED if stored else Outcome.KEPT
 
     def _apply_unmapped(self, uow: UnitOfWork, fact: IssueFact) -> Outcome:
@@ -84,7 +90,15 @@ class Ingest:
 
     def apply_worklog(self, uow: UnitOfWork, worklog: Worklog) -> Outcome:
         """Store a worklog version unless the stored one supersedes it."""
-        stored = uow.worklogs.save_if_supersedes(worklog, self._clock.now())
+        now = self._clock.now()
+        stored = uow.worklogs.save_if_supersedes(worklog, now)
+        if stored:
+            # The issue's budget changed: write it back, and check the alerts it may cross.
+            # A tombstone from Jira's deleted feed names no issue; the stored version does.
+            kept = None if worklog.issue_id else uow.worklogs.get(worklog.id)
+            issue_id = worklog.issue_id or (kept.issue_id if kept is not None else "")
+            if issue_id:
+                uow.follow_ups.add(issue_id, worklog.id, now)
         return Outcome.STORED if stored else Outcome.KEPT
 
     def apply(self, uow: UnitOfWork, facts: EventFacts) -> list[Outcome]:

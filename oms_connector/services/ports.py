@@ -289,6 +289,40 @@ class WritebackRepository(Protocol):
 
 
 @dataclass(frozen=True)
+class QueuedFollowUp:
+    """A stored change Jira has not been told about yet: write back the issue, check alerts.
+
+    ``worklog_id`` is empty when the issue itself changed; otherwise the worklog whose
+    storing may have moved the plan's budget across an alert threshold.
+    """
+
+    issue_id: str
+    worklog_id: str
+    queued_at: datetime
+    attempts: int = 0
+
+
+class FollowUpQueue(Protocol):
+    """Written in the transaction that stores a fact, so no path can forget to follow up."""
+
+    def add(self, issue_id: str, worklog_id: str, queued_at: datetime) -> None:
+        """Queue a follow-up; queuing the same issue and worklog again changes nothing."""
+        ...
+
+    def pending(self, limit: int) -> list[QueuedFollowUp]:
+        """The oldest queued follow-ups, at most ``limit``."""
+        ...
+
+    def done(self, items: Sequence[QueuedFollowUp]) -> None: ...
+
+    def failed(self, items: Sequence[QueuedFollowUp]) -> None:
+        """Count one more failed attempt for each of these."""
+        ...
+
+    def count(self) -> int: ...
+
+
+@dataclass(frozen=True)
 class FiredAlert:
     """A budget alert sent once for a plan's period, threshold (percent) and channel."""
 
@@ -373,6 +407,9 @@ class UnitOfWork(Protocol):
 
     @property
     def renewal_reminders(self) -> RenewalReminderRepository: ...
+
+    @property
+    def follow_ups(self) -> FollowUpQueue: ...
 
     def __enter__(self) -> Self: ...
 

@@ -27,8 +27,6 @@ from oms_connector.domain.plans import Plan
 from oms_connector.services.overrides import attribute_override
 from oms_connector.services.ports import (
     Clock,
-    EventFacts,
-    IssueFact,
     Store,
     StoredIssue,
     UnitOfWork,
@@ -37,8 +35,9 @@ from oms_connector.services.ports import (
 FINGERPRINT_CHECKPOINT = "classification.fingerprint"
 PAGE_SIZE = 500
 
-ChangedIssues = Callable[[EventFacts], None]
-"""Told the issues whose decision changed, after they are committed (write-back)."""
+ChangedIssues = Callable[[], object]
+"""Called once the changed decisions are committed (and their follow-ups queued with
+them): the follow-up that writes them back to Jira."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ class ReclassifyService:
                 if written:
                     uow.commit()
             if written and self._changed is not None:
-                self._changed(EventFacts(issues=tuple(_fact(issue) for issue in written)))
+                self._changed()
             if len(page) < self._page_size:
                 return report
             after = page[-1].snapshot.id
@@ -165,6 +164,7 @@ class ReclassifyService:
             elif uow.issues.redecide(
                 issue, decision.work_type, decision.reason, decision.overridden
             ):
+                uow.follow_ups.add(issue.snapshot.id, "", self._clock.now())
                 report.changes.append(change)
                 written.append(issue)
             else:
@@ -173,10 +173,6 @@ class ReclassifyService:
 
     def _decide(self, issue: StoredIssue) -> Decision:
         return attribute_override(classify(issue.snapshot, self._classifier), issue, None)
-
-
-def _fact(issue: StoredIssue) -> IssueFact:
-    return IssueFact(issue.snapshot, issue.updated)
 
 
 def summary(report: ReclassifyReport) -> str:

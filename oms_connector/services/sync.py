@@ -6,8 +6,10 @@ worklogs changed since theirs (ids from ``worklog/updated``, bodies from
 ``worklog/list``, unknown issues fetched in bulk), then worklog deletions. Every page
 is applied and its checkpoint moved in one transaction, so a checkpoint never passes
 a fact that is not stored; a failure keeps everything before it and the next pass
-reads again from there. Reads start an overlap before each checkpoint (Jira leaves
-out the last minute and its search index lags), and ingest makes repeats harmless.
+reads again from there. What a page stored queues its follow-up (write-back, alerts)
+in the same transaction, drained after the commit. Reads start an overlap before each
+checkpoint (Jira leaves out the last minute and its search index lags), and ingest
+makes repeats harmless.
 
 Worklogs that ``worklog/list`` does not return (deleted since, or not visible to the
 connector's account) are counted and logged, never taken for deletions: only the
@@ -133,9 +135,11 @@ class SyncService:
         start: datetime,
         overlap: timedelta = timedelta(minutes=2),
         reconcile_every: int = 0,
+        follow_up: Callable[[], object] | None = None,
     ) -> None:
         """``start`` is where a stage without a checkpoint begins (the earliest enrolment);
-        ``reconcile_every`` passes, one reconciles the stored issues (0: only when asked)."""
+        ``reconcile_every`` passes, one reconciles the stored issues (0: only when asked);
+        ``follow_up`` runs after each committed page (write-back and alerts of what it stored)."""
         if overlap < MIN_OVERLAP:
             raise ValueError(f"the sync overlap must be at least 60 s, not {overlap}")
         if start.tzinfo is None:
@@ -151,6 +155,7 @@ class SyncService:
         self._overlap = overlap
         self._reconcile_every = reconcile_every
         self._passes = 0
+        self._follow_up = follow_up or _silent
 
     def run_once(
         self,
@@ -209,6 +214,7 @@ class SyncService:
                 reached = max([reached, *(issue.updated for issue in page)])
                 self._advance(uow, Stage.ISSUES, reached, report)
                 uow.commit()
+            self._follow_up()
             progress(Stage.ISSUES, reached, report)
 
     def _sync_worklogs(
@@ -237,6 +243,7 @@ class SyncService:
                 reached = _reached(reached, page)
                 self._advance(uow, Stage.WORKLOGS, reached, report)
                 uow.commit()
+            self._follow_up()
             progress(Stage.WORKLOGS, reached, report)
 
     def _sync_deletions(
@@ -253,6 +260,7 @@ class SyncService:
                 reached = _reached(reached, page)
                 self._advance(uow, Stage.DELETIONS, reached, report)
                 uow.commit()
+            self._follow_up()
             progress(Stage.DELETIONS, reached, report)
 
     def _reconcile_due(self) -> bool:
@@ -273,6 +281,7 @@ class SyncService:
                     if stored is not None and issue.updated > stored.updated:
                         report.issues_reconciled_stored += self._apply_issue(uow, issue)
                 uow.commit()
+            self._follow_up()
             report.issues_reconciled += len(chunk)
             report.issues_not_returned += sum(1 for i in chunk if i not in returned)
         if report.issues_not_returned:

@@ -224,6 +224,8 @@ class WritebackReport:
     skipped: list[str] = field(default_factory=list)
     """Issue ids with nothing to show: unknown, deleted, unclassified or of no plan."""
     problems: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    """Issue ids a Jira write failed for (logged); what they still need is sent next time."""
 
 
 class WritebackService:
@@ -258,15 +260,24 @@ class WritebackService:
         now = self._clock.now()
         budgets: dict[str, Budget] = {}
         for issue_id in dict.fromkeys(issue_ids):
-            with self._store.unit_of_work() as uow:
-                key, pending = self._pending(uow, issue_id, now, budgets, report)
-            for write in pending:
-                write.send()
-                with self._store.unit_of_work() as uow:
-                    uow.writebacks.record(issue_id, write.target, write.value, now)
-                    uow.commit()
-                report.sent.append((key, write.target))
+            try:
+                self._write_issue(issue_id, now, budgets, report)
+            except Exception:
+                LOG.exception("write-back of issue %s failed", issue_id)
+                report.failed.append(issue_id)
         return report
+
+    def _write_issue(
+        self, issue_id: str, now: datetime, budgets: dict[str, Budget], report: WritebackReport
+    ) -> None:
+        with self._store.unit_of_work() as uow:
+            key, pending = self._pending(uow, issue_id, now, budgets, report)
+        for write in pending:
+            write.send()
+            with self._store.unit_of_work() as uow:
+                uow.writebacks.record(issue_id, write.target, write.value, now)
+                uow.commit()
+            report.sent.append((key, write.target))
 
     def _pending(
         self,

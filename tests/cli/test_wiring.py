@@ -26,7 +26,7 @@ from tests.services.memory_store import MemoryStore
 from tests.sync.fakes import FakeGateway
 from tests.sync.fakes import FixedClock as SyncClock
 from tests.webhook.conftest import fixture_bytes
-from tests.writeback.board import FixedClock, logged, seed, stored_issue
+from tests.writeback.board import FixedClock, logged, queue, seed, stored_issue
 
 NOTIFY_URL = "https://hooks.example.com/services/T000/B000/s3cr3t"
 LABELS_BY_ADMIN = "mattermost-plugin-jira/webhook-issue-updated-labels.json"
@@ -115,12 +115,11 @@ def test_the_follow_up_posts_the_plans_own_threshold_to_the_notify_url(
     store = MemoryStore()
     worklog = logged("1", 480)
     seed(store, [stored_issue()], [worklog])
+    queue(store, worklog)
     gateway = open_gateway(configured)
 
     try:
-        bootstrap.follow_up(configured, store, gateway, FixedClock())(
-            EventFacts(worklogs=(worklog,))
-        )
+        bootstrap.follow_up(configured, store, gateway, FixedClock())()
     finally:
         gateway.close()
 

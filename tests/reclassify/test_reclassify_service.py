@@ -222,11 +222,16 @@ def test_the_changed_issues_are_handed_on_after_their_commit(
     store: Store, clock: FakeClock
 ) -> None:
     store_issues(store, clock, snapshot("1"), snapshot("2", labels=("urgent",)))
+    with store.unit_of_work() as uow:  # the ingest's own follow-ups, done
+        uow.follow_ups.done(uow.follow_ups.pending(10))
+        uow.commit()
     told: list[list[str]] = []
 
-    def changed(facts: EventFacts) -> None:
-        told.append([fact.snapshot.id for fact in facts.issues])
-        assert decision(store, facts.issues[0].snapshot.id)[0] is PRIORITY
+    def changed() -> None:
+        with store.unit_of_work(read_only=True) as uow:
+            queued = [item.issue_id for item in uow.follow_ups.pending(10)]
+        told.append(queued)
+        assert decision(store, queued[0])[0] is PRIORITY
 
     ReclassifyService(
         store, [acme_plan()], replace(CLASSIFIER, default=PRIORITY), clock, changed=changed

@@ -26,6 +26,7 @@ from oms_connector.services.ports import (
     FiredAlert,
     InboxEvent,
     InboxStatus,
+    QueuedFollowUp,
     RecordedTerms,
     RenewalReminder,
     StoredIssue,
@@ -54,6 +55,7 @@ class State:
     writebacks: list[Writeback] = field(default_factory=list)
     alerts: list[FiredAlert] = field(default_factory=list)
     renewal_reminders: dict[tuple[str, date], RenewalReminder] = field(default_factory=dict)
+    follow_ups: dict[tuple[str, str], QueuedFollowUp] = field(default_factory=dict)
 
 
 class MemoryIssues:
@@ -378,6 +380,42 @@ class MemoryRenewalReminders:
         ]
 
 
+class MemoryFollowUps:
+    """The SQL queue's contract: one entry per issue and worklog, dropped after 5 failures."""
+
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def add(self, issue_id: str, worklog_id: str, queued_at: datetime) -> None:
+        self._state.follow_ups.setdefault(
+            (issue_id, worklog_id), QueuedFollowUp(issue_id, worklog_id, queued_at)
+        )
+
+    def pending(self, limit: int) -> list[QueuedFollowUp]:
+        ordered = sorted(
+            self._state.follow_ups.values(), key=lambda q: (q.queued_at, q.issue_id, q.worklog_id)
+        )
+        return ordered[:limit]
+
+    def done(self, items: Sequence[QueuedFollowUp]) -> None:
+        for item in items:
+            self._state.follow_ups.pop((item.issue_id, item.worklog_id), None)
+
+    def failed(self, items: Sequence[QueuedFollowUp]) -> None:
+        for item in items:
+            key = (item.issue_id, item.worklog_id)
+            queued = self._state.follow_ups.get(key)
+            if queued is None:
+                continue
+            if queued.attempts + 1 >= 5:
+                del self._state.follow_ups[key]
+            else:
+                self._state.follow_ups[key] = replace(queued, attempts=queued.attempts + 1)
+
+    def count(self) -> int:
+        return len(self._state.follow_ups)
+
+
 class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
         self._store = store
@@ -394,6 +432,7 @@ class MemoryUnitOfWork:
         self.writebacks = MemoryWritebacks(state)
         self.alerts = MemoryAlerts(state)
         self.renewal_reminders = MemoryRenewalReminders(state)
+        self.follow_ups = MemoryFollowUps(state)
 
     def __enter__(self) -> Self:
         return self

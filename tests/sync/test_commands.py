@@ -67,6 +67,9 @@ def jira_with_one_worklog(http: responses.RequestsMock) -> None:
         f"{API}/worklog/deleted",
         json=changed([], since=SINCE_MS, until=SINCE_MS, path="worklog/deleted"),
     )
+    http.put(f"{API}/issue/10001", status=204)
+    http.put(f"{API}/issue/10001/properties/oms-connector", status=200)
+    http.post(f"{API}/issue/10001/comment", status=201, json={"id": "1"})
 
 
 def test_sync_once_from_a_date_stores_what_changed_and_says_so(
@@ -85,7 +88,20 @@ def test_sync_once_from_a_date_stores_what_changed_and_says_so(
         "checkpoint worklogs: 2026-02-02T00:00:00+00:00\n"
         "checkpoint deletions: 2026-02-01T00:00:00+00:00\n"
     )
-    assert http.calls[2].request.params == {"since": str(SINCE_MS - 120_000)}
+    updated = [c for c in http.calls if "/worklog/updated" in (c.request.url or "")]
+    assert updated[0].request.params == {"since": str(SINCE_MS - 120_000)}
+    writes = [
+        (call.request.method, (call.request.url or "").removeprefix(API))
+        for call in http.calls
+        if call.request.method in {"PUT", "POST"} and "/issue/" in (call.request.url or "")
+    ]
+    # The ticket learned by sync is shown in Jira; its February worklog leaves the
+    # current period's budget (the one the property shows) as it was: nothing more to send.
+    assert writes == [
+        ("PUT", "/issue/10001"),
+        ("PUT", "/issue/10001/properties/oms-connector"),
+        ("POST", "/issue/10001/comment"),
+    ]
     store, close = bootstrap.open_store(load_settings(config))
     try:
         with store.unit_of_work() as uow:

@@ -90,6 +90,14 @@ def seed(
         uow.commit()
 
 
+def queue(store: Store, *worklogs: Worklog) -> None:
+    """Queue the follow-ups these stored worklogs owe, as ingesting them does."""
+    with store.unit_of_work() as uow:
+        for worklog in worklogs:
+            uow.follow_ups.add(worklog.issue_id, worklog.id, NOW)
+        uow.commit()
+
+
 def open_gateway() -> JiraRestGateway:
     """The real gateway on Jira Cloud (REST v3); tests answer it with ``responses``."""
     return JiraRestGateway(

@@ -191,3 +191,13 @@ renewal_reminders = Table(
     Column("term_starts_on", Date, primary_key=True),
     Column("sent_at", UtcInstant, nullable=False),
 )
+
+# Follow-ups owed to Jira: queued with the fact that needs them, removed once done.
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("issue_id", String(64), primary_key=True),
+    Column("worklog_id", String(64), primary_key=True),
+    Column("queued_at", UtcInstant, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+)

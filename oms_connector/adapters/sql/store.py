@@ -16,6 +16,7 @@ from oms_connector.adapters.sql.checkpoints import SqlCheckpointRepository
 from oms_connector.adapters.sql.engine import database_unavailable
 from oms_connector.adapters.sql.engine import read_only as read_only_connection
 from oms_connector.adapters.sql.event_writer import PostgresEventWriter
+from oms_connector.adapters.sql.follow_ups import SqlFollowUpQueue
 from oms_connector.adapters.sql.inbox import SqlInboxRepository
 from oms_connector.adapters.sql.issues import SqlIssueRepository
 from oms_connector.adapters.sql.renewals import SqlRenewalReminderRepository
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
         self.writebacks = SqlWritebackRepository(connection)
         self.alerts = SqlAlertRepository(connection)
         self.renewal_reminders = SqlRenewalReminderRepository(connection)
+        self.follow_ups = SqlFollowUpQueue(connection)
         return self
 
     def __exit__(

@@ -1,0 +1,35 @@
+"""The follow-up queue: what Jira is still to be told, queued with the fact that needs it.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from oms_connector.adapters.sql.types import UtcInstant
+
+revision: str = "0006"
+down_revision: str | None = "0005"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "follow_ups",
+        sa.Column("issue_id", sa.String(64), nullable=False),
+        sa.Column("worklog_id", sa.String(64), nullable=False),
+        sa.Column("queued_at", UtcInstant(), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint("issue_id", "worklog_id", name="pk_follow_ups"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("follow_ups")
