@@ -33,6 +33,7 @@ from oms_connector.adapters.webhook_payloads import WebhookBodies
 from oms_connector.config import ConfigError, Settings
 from oms_connector.services.alerts import AlertOptions, AlertService
 from oms_connector.services.balance import BalanceService
+from oms_connector.services.budget_refresh import BudgetRefresher, RefreshOptions
 from oms_connector.services.close import CloseService
 from oms_connector.services.events import JiraEvents
 from oms_connector.services.followup import FollowUp
@@ -198,8 +199,24 @@ def follow_up(settings: Settings, store: Store, gateway: JiraRestGateway, clock:
         store, gateway, plans, clock, options=alert_options(settings), notifier=notifier(settings)
     )
     return FollowUp(
-        store, WritebackService(store, gateway, plans, writeback_options(settings), clock), alerts
+        store,
+        WritebackService(store, gateway, plans, writeback_options(settings), clock),
+        alerts,
+        budget_refresher(settings, store, gateway, clock),
     )
+
+
+def budget_refresher(
+    settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock
+) -> BudgetRefresher:
+    """The plans' budget property on their unresolved tickets, in bulk."""
+    section = settings.writeback
+    options = RefreshOptions(
+        enabled=section.enabled and section.property,
+        property_key=section.budget_property_key,
+        refresh_seconds=section.refresh_seconds,
+    )
+    return BudgetRefresher(store, gateway, settings.domain_plans(), options, clock)
 
 
 def renewal_reminders(settings: Settings, store: Store, clock: Clock) -> RenewalReminders:

@@ -53,6 +53,12 @@ WORKLOG_IDS_PER_CALL = 1000
 ISSUES_PER_BULK_FETCH = 100
 ISSUES_PER_SEARCH_PAGE = 100
 TIME_TRACKING_FIELD = "timetracking"
+BULK_PROPERTY_ISSUES = 1000
+"""Issues per bulk property call (Jira documents no bound; this keeps a request small)."""
+TASK_POLL_SECONDS = 0.5
+TASK_WAIT_SECONDS = 120.0
+PER_ISSUE_PAUSE_SECONDS = 0.1
+"""Data Center: the pause between the per-issue property writes of one plan."""
 
 Json = Any
 """Decoded JSON as ``json.loads`` returns it; the payload models give it a shape."""
@@ -184,6 +190,7 @@ class JiraRestGateway:
         self._field_ids = field_ids or IssueFieldIds()
         self._retry = retry or RetryPolicy()
         self._sleep = sleep
+        self._per_issue_pause = PER_ISSUE_PAUSE_SECONDS
         self._random = random
         self._client = client if client is not None else build_client(connection)
         self._myself: MyselfPayload | None = None
@@ -360,6 +367,47 @@ class JiraRestGateway:
     def set_issue_property(self, issue: str, key: str, value: Json) -> None:
         self._send("PUT", f"issue/{_segment(issue)}/properties/{_segment(key)}", body=value)
 
+    def set_property_on_issues(self, key: str, value: Json, issue_ids: Sequence[str]) -> None:
+        """One value of an issue property on many issues.
+
+        On Cloud, one bulk call (``PUT issue/properties/{key}`` filtered by ``entityIds``)
+        per ``BULK_PROPERTY_ISSUES`` issues; Jira answers 303 to the task it runs, which
+        is followed until it ends. Data Center has no bulk endpoint: one call per issue,
+        ``per_issue_pause_seconds`` apart, so a large plan does not hit its rate limit.
+        """
+        ids = list(dict.fromkeys(issue_ids))
+        if not self._cloud:
+            for position, issue_id in enumerate(ids):
+                if position:
+                    self._sleep(self._per_issue_pause)
+                self.set_issue_property(issue_id, key, value)
+            return
+        for start in range(0, len(ids), BULK_PROPERTY_ISSUES):
+            chunk = [_entity_id(i) for i in ids[start : start + BULK_PROPERTY_ISSUES]]
+            task = self._send(
+                "PUT",
+                f"issue/properties/{_segment(key)}",
+                body={"value": value, "filter": {"entityIds": chunk}},
+            )
+            self._follow_task(task, f"PUT issue/properties/{key}")
+
+    def _follow_task(self, task: Json, what: str) -> None:
+        """Wait for a Jira task (``GET task/{id}``) to end; a failed one raises."""
+        waited = 0.0
+        while True:
+            status, task_id = _task_state(task, what)
+            if status == "COMPLETE":
+                return
+            if status not in {"ENQUEUED", "RUNNING"}:
+                raise JiraResponseError(f"Jira's task {task_id} for {what} ended {status}")
+            if waited >= TASK_WAIT_SECONDS:
+                raise JiraUnavailable(
+                    f"Jira's task {task_id} for {what} is still {status} after {waited:.0f} s"
+                )
+            self._sleep(TASK_POLL_SECONDS)
+            waited += TASK_POLL_SECONDS
+            task = self._send("GET", f"task/{_segment(task_id)}")
+
     def change_labels(
         self, issue: str, add: Sequence[str] = (), remove: Sequence[str] = ()
     ) -> None:
@@ -507,6 +555,22 @@ def resolve_field_id(fields: Sequence[FieldPayload], name_or_id: str) -> str:
         f"Jira has several fields named {name_or_id!r} ({', '.join(matches)}): configure the id",
         409,
     )
+
+
+def _entity_id(issue_id: str) -> int:
+    if not issue_id.isdigit():
+        raise JiraResponseError(f"issue id {issue_id!r} is not a Jira issue id")
+    return int(issue_id)
+
+
+def _task_state(task: Json, what: str) -> tuple[str, str]:
+    """A task's status and id, from the answer to a bulk request or a ``GET task``."""
+    if not isinstance(task, Mapping):
+        raise JiraResponseError(f"Jira answered {what} without its task")
+    status, task_id = task.get("status"), task.get("id")
+    if not isinstance(status, str) or not isinstance(task_id, str | int):
+        raise JiraResponseError(f"Jira answered {what} with a task without status or id")
+    return status, str(task_id)
 
 
 def _decode(response: requests.Response, method: str, path: str) -> Json:

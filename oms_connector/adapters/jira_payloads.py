@@ -191,6 +191,7 @@ CLASSIFICATION_FIELDS: tuple[str, ...] = (
     "priority",
     "labels",
     "components",
+    "resolution",
     "updated",
 )
 """The issue fields classification reads, requested instead of Jira's ``*all``."""
@@ -206,6 +207,7 @@ class IssueFieldsPayload(_Payload):
     priority: NamedPayload | None = None
     labels: list[str] | None = None
     components: list[NamedPayload] | None = None
+    resolution: NamedPayload | None = None
     updated: JiraTime | None = None
 
     def custom(self, field_id: str | None) -> object:
@@ -240,6 +242,7 @@ class IssuePayload(_Payload):
             components=frozenset(c.name for c in f.components or () if c.name),
             request_type=request_type_name(f.custom(ids.request_type)),
             override_field=option_text(f.custom(ids.override)),
+            resolved=f.resolution is not None,
         )
 
 

@@ -31,7 +31,17 @@ from oms_connector.domain.classification import IssueSnapshot
 from oms_connector.domain.worklogs import Worklog
 
 CLASSIFIED_JIRA_FIELDS = frozenset(
-    {"project", "key", "summary", "description", "issuetype", "priority", "labels", "components"}
+    {
+        "project",
+        "key",
+        "summary",
+        "description",
+        "issuetype",
+        "priority",
+        "labels",
+        "components",
+        "resolution",
+    }
 )
 """Changelog ``fieldId``s (or lower-cased ``field`` names on old servers) classification reads."""
 

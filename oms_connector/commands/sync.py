@@ -46,6 +46,7 @@ from oms_connector.commands import (
 from oms_connector.commands.reclassify import reclassify_at_start
 from oms_connector.commands.reloading import Reloaded, Reloader, Step, no_reload, reload_on_hangup
 from oms_connector.config import CurrentConfig, Settings
+from oms_connector.services.budget_refresh import RefreshReport
 from oms_connector.services.close import CloseReport
 from oms_connector.services.inbox import InboxProcessor
 from oms_connector.services.ports import Clock, Store
@@ -110,11 +111,27 @@ def run_sync(args: argparse.Namespace, settings: Settings) -> int:
             bar = ProgressBar(sys.stderr, clock, {s: since or sync.checkpoint(s) for s in Stage})
             report = sync.run_once(since=since, progress=bar.update, reconcile=args.reconcile)
             bar.finish()
+            budgets = bootstrap.budget_refresher(settings, store, gateway, clock).refresh(
+                force=True
+            )
     except JiraError as error:
         print(f"sync stopped: {error}", file=sys.stderr)
         return EXIT_FAILURE
     print(summary(report))
+    print(budgets_line(budgets))
     return EXIT_OK
+
+
+def budgets_line(report: RefreshReport) -> str:
+    """How many plans' budgets were written to how many tickets."""
+    tickets = sum(count for _, count in report.refreshed)
+    line = (
+        f"budgets:   {len(report.refreshed):,} plans written to {tickets:,} tickets,"
+        f" {len(report.unchanged):,} unchanged"
+    )
+    if report.failed:
+        line += f", not written for {', '.join(report.failed)} (see the log)"
+    return line
 
 
 def summary(report: SyncReport) -> str:
@@ -281,7 +298,12 @@ def worker_steps(
         worker=worker_name(),
         follow_up=bootstrap.follow_up(settings, store, gateway, clock),
     )
-    steps: list[Step] = [("sync", sync.run_once), ("inbox", inbox.drain)]
+    budgets = bootstrap.budget_refresher(settings, store, gateway, clock)
+    steps: list[Step] = [
+        ("sync", sync.run_once),
+        ("inbox", inbox.drain),
+        ("budgets", budgets.refresh),
+    ]
     if close:
         closer = bootstrap.close_service(settings, store, clock)
         steps.append(("close", lambda: logged_close(closer.close())))

@@ -256,6 +256,9 @@ class WritebackSettings(Section):
     fields: bool = False
     labels: WritebackLabels = Field(default_factory=WritebackLabels)
     property_key: Text = "oms-connector"
+    budget_property_key: Text = "oms-connector-budget"
+    refresh_seconds: int = Field(default=60, ge=1, le=86_400)
+    """The most often one plan's budget is written to its tickets (one bulk call each time)."""
     field_names: dict[FieldValueName, Text] = Field(default_factory=dict)
 
 

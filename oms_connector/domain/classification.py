@@ -35,6 +35,9 @@ class IssueSnapshot:
     request_type: str = ""
     override_field: str = ""
     """Value of the configured manual-override field, if any ("oms" or "priority")."""
+    resolved: bool = False
+    """Whether Jira says the issue is resolved (its ``resolution`` is set); classification
+    ignores it, the plan's budget is kept current on unresolved issues only."""
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,8 @@ class _Api:
             (f"{issue}/worklog", ["GET", "POST"], self.issue_worklogs),
             (f"{issue}/worklog/<worklog_id>", ["GET", "PUT", "DELETE"], self.issue_worklog),
             (f"{issue}/properties/<key>", ["GET", "PUT"], self.issue_property),
+            (f"{API}/issue/properties/<key>", ["PUT"], self.bulk_issue_property),
+            (f"{API}/task/<task_id>", ["GET"], self.task),
             (f"{issue}/comment", ["GET", "POST"], self.comments),
             (f"{API}/worklog/updated", ["GET"], self.changed_worklogs),
             (f"{API}/worklog/deleted", ["GET"], self.deleted_worklogs),
@@ -385,6 +387,30 @@ class _Api:
         size = len(request.get_data())
         created = self.state.set_issue_property(id_or_key, key, _body(), size)
         return _empty(201 if created else 200)
+
+    def bulk_issue_property(self, key: str) -> Response:
+        """One value on the issues of ``filter.entityIds``: 303 to the task that did it.
+
+        Jira runs the update as an asynchronous task; here it is done at once and the
+        task reads COMPLETE (its first read says RUNNING, so a client must follow it).
+        """
+        body = _object("bulk property update")
+        unknown = set(body) - {"value", "filter", "expression"}
+        if unknown or "value" not in body:
+            raise bad_request(errors={"value": "The request must give a value (and a filter)."})
+        entity_ids = (body.get("filter") or {}).get("entityIds", [])
+        if not isinstance(entity_ids, list) or not all(
+            isinstance(i, int) and not isinstance(i, bool) for i in entity_ids
+        ):
+            raise bad_request(errors={"filter": "entityIds must be a list of issue ids."})
+        size = len(json.dumps(body["value"]))
+        task_id = self.state.set_property_on_issues(key, body["value"], entity_ids, size)
+        response = _empty(303)
+        response.headers["Location"] = f"{request.host_url.rstrip('/')}{API}/task/{task_id}"
+        return response
+
+    def task(self, task_id: str) -> Response:
+        return _json(self.state.task(task_id, f"{request.host_url.rstrip('/')}{API}/task"))
 
     def comments(self, id_or_key: str) -> Response:
         issue_id = self.state.issue(id_or_key).id

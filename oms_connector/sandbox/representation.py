@@ -129,6 +129,7 @@ class Representation:
             "issuetype": lambda: self._issue_type(issue.issue_type),
             "priority": lambda: self._priority(issue.priority),
             "status": lambda: self._status(issue.status),
+            "resolution": lambda: self._resolution(issue.status),
             "labels": lambda: list(issue.labels),
             "components": lambda: [self._component(c) for c in issue.components],
             "reporter": lambda: self.user(issue.reporter),
@@ -190,6 +191,17 @@ class Representation:
             "name": status.name,
             "id": status.id,
             "statusCategory": {"self": f"{self.api}/statuscategory/{category['id']}", **category},
+        }
+
+    def _resolution(self, status: Status) -> dict[str, Any] | None:
+        """Set (``Done``) on an issue in a status of the done category, as a workflow does."""
+        if status.category != "done":
+            return None
+        return {
+            "self": f"{self.api}/resolution/10000",
+            "id": "10000",
+            "description": "Work has been completed on this issue.",
+            "name": "Done",
         }
 
     def _component(self, component: Named) -> dict[str, Any]:

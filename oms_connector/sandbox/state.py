@@ -175,6 +175,10 @@ class SandboxState:
         self._listeners: list[Listener] = []
         self._next = {"project": FIRST_ID, "issue": FIRST_ID, "worklog": FIRST_ID}
         self._next.update({"comment": FIRST_ID, "changelog": FIRST_ID, "rank": 1})
+        self._next["task"] = FIRST_ID
+        self._tasks: dict[str, int] = {}
+        """Task id -> times read (a bulk update's task reads RUNNING once, then COMPLETE)."""
+        self.bulk_property_calls = 0
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -438,6 +442,45 @@ class SandboxState:
             created = key not in issue.properties
             issue.properties[key] = copy.deepcopy(value)
             return created
+
+    def set_property_on_issues(self, key: str, value: Any, entity_ids: list[int], size: int) -> str:
+        """The bulk property update: every listed issue that exists gets the value; the id
+        of the task that did it. Unknown ids are skipped, as Jira's filter skips them."""
+        with self._lock:
+            if size > PROPERTY_MAX_BYTES:
+                raise bad_request(
+                    f"The property value is {size} bytes; the limit is {PROPERTY_MAX_BYTES}."
+                )
+            if not key or len(key) > 255:
+                raise bad_request("The property key must be between 1 and 255 characters long.")
+            for entity_id in entity_ids:
+                issue = self._issues.get(str(entity_id))
+                if issue is not None:
+                    issue.properties[key] = copy.deepcopy(value)
+            task_id = self._take("task")
+            self._tasks[task_id] = 0
+            self.bulk_property_calls += 1
+            return task_id
+
+    def task(self, task_id: str, base: str) -> dict[str, Any]:
+        """A task's progress: RUNNING on its first read, COMPLETE after."""
+        with self._lock:
+            if task_id not in self._tasks:
+                raise ApiError(404, f"Task {task_id} does not exist.")
+            reads = self._tasks[task_id]
+            self._tasks[task_id] = reads + 1
+        done = reads > 0
+        return {
+            "self": f"{base}/{task_id}",
+            "id": task_id,
+            "description": "Bulk issue property update",
+            "status": "COMPLETE" if done else "RUNNING",
+            "progress": 100 if done else 50,
+            "elapsedRuntime": 1,
+            "submitted": 0,
+            "lastUpdate": 0,
+            "submittedBy": 0,
+        }
 
     def add_comment(self, id_or_key: str, body: Document, actor: User) -> Comment:
         with self._lock:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.alerts import AlertService
+from oms_connector.services.budget_refresh import BudgetRefresher
 from oms_connector.services.ports import QueuedFollowUp, Store
 from oms_connector.services.writeback import WritebackService
 
@@ -40,12 +41,14 @@ class FollowUp:
         store: Store,
         writeback: WritebackService | None = None,
         alerts: AlertService | None = None,
+        budgets: BudgetRefresher | None = None,
         *,
         batch: int = BATCH,
     ) -> None:
         self._store = store
         self._writeback = writeback
         self._alerts = alerts
+        self._budgets = budgets
         self._batch = batch
 
     def __call__(self) -> FollowUpReport:
@@ -63,6 +66,7 @@ class FollowUp:
                 return report
             failed_issues = self._write_back(batch)
             failed_issues |= self._alert(batch, worklogs)
+            self._refresh_budgets(batch)
             failed = [item for item in batch if item.issue_id in failed_issues]
             done = [item for item in batch if item.issue_id not in failed_issues]
             with self._store.unit_of_work() as uow:
@@ -82,6 +86,12 @@ class FollowUp:
         if report.failed:
             LOG.warning("write-back to Jira failed for issues %s", sorted(report.failed))
         return set(report.failed)
+
+    def _refresh_budgets(self, batch: Sequence[QueuedFollowUp]) -> None:
+        """The plans' budgets on their tickets; a plan refreshed within its window waits
+        for the worker's next pass (``BudgetRefresher.refresh``), so a burst costs one call."""
+        if self._budgets is not None:
+            self._budgets.refresh(self._budgets.plans_of_issues(item.issue_id for item in batch))
 
     def _alert(
         self, batch: Sequence[QueuedFollowUp], worklogs: dict[str, Worklog | None]

@@ -123,6 +123,10 @@ class IssueRepository(Protocol):
         """The ids of the stored, not deleted, classified issues of these projects, sorted."""
         ...
 
+    def unresolved_ids(self, project_keys: Sequence[str]) -> list[str]:
+        """The live classified issues of these projects that Jira does not say are resolved."""
+        ...
+
     def live_page(
         self, project_keys: Sequence[str], *, after_id: str | None, limit: int
     ) -> list[StoredIssue]:

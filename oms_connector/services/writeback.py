@@ -6,10 +6,10 @@ work type changes, and optional custom fields resolved by name. What was last se
 issue and target is recorded in the store; a value equal to the recorded one is never
 sent again, so a busy board causes no write storm and a replayed event writes nothing.
 
-Budget figures change with every worklog of the plan. They are refreshed on the
-tickets the connector is asked about (classified, edited or worked on), not on every
-ticket of the plan at each worklog: the property names its period, so a stale one is
-recognisable.
+The property written here holds what belongs to the ticket (work type, reason, who
+overrode it), so it changes only when the classification does. The plan's budget,
+which changes with every worklog of the plan, is a second property kept current on
+all the plan's unresolved tickets in bulk (``services.budget_refresh``).
 
 A write is recorded (and committed) right after Jira accepted it. A crash between the
 two sends that one value again on the next pass: harmless for labels, the property
@@ -32,6 +32,7 @@ from oms_connector.domain.money import CENT
 from oms_connector.domain.plans import Plan
 from oms_connector.services.budget import Budget, load_budget
 from oms_connector.services.jira_port import JiraField, JsonValue
+from oms_connector.services.overrides import SET_BY
 from oms_connector.services.ports import Clock, Store, StoredIssue, UnitOfWork
 
 LOG = logging.getLogger(__name__)
@@ -140,18 +141,31 @@ def classification_comment(work_type: WorkType, reason: str, budget: Budget) -> 
     return text
 
 
-def property_value(issue: StoredIssue, work_type: WorkType, budget: Budget) -> dict[str, JsonValue]:
-    """The issue entity property: plan, work type, reason, period and hours, as JSON.
+TICKET_SCHEMA_VERSION = 1
 
-    Hours and rates are decimal strings (never binary floats); ``period.end`` is
-    exclusive, as in the statement JSON.
+
+def property_value(issue: StoredIssue, work_type: WorkType, budget: Budget) -> dict[str, JsonValue]:
+    """The ticket's own property (schemas/issue-properties.schema.json, ``ticket``).
+
+    It changes only with the ticket's classification; the plan's budget is the other
+    property, refreshed on all the plan's tickets by ``services.budget_refresh``.
     """
     plan = budget.plan
+    base, _, by = issue.reason.partition(SET_BY)
+    if issue.overridden:
+        kind = "override"
+    elif issue.reason == "default":
+        kind = "default"
+    else:
+        kind = "rule"
     return {
-        "plan_id": plan.id,
+        "version": TICKET_SCHEMA_VERSION,
+        "plan": plan.id,
+        "customer": plan.customer,
         "work_type": work_type.value,
-        "reason": issue.reason,
-        **budget.summary(),
+        "reason_kind": kind,
+        "reason": reason_text(issue.reason) if kind != "override" else base,
+        "override_by": (by or None) if issue.overridden else None,
     }
 
 

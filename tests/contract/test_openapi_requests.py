@@ -137,6 +137,17 @@ def _property(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
     return None
 
 
+def _bulk_property(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
+    """One value on many issues: 303 to the task, followed until it is complete."""
+    location = {"Location": f"{API}/task/10000"}
+    http.put(f"{API}/issue/properties/oms-connector-budget", status=303, headers=location)
+    http.get(f"{API}/task/10000", json={"id": "10000", "status": "RUNNING"})
+    http.get(f"{API}/task/10000", json={"id": "10000", "status": "COMPLETE"})
+    value = {"version": 1, "plan": "acme", "hours": {"remaining": "6.50"}}
+    gateway.set_property_on_issues("oms-connector-budget", value, ["10001", "10002"])
+    return None
+
+
 def _labels(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
     http.put(f"{API}/issue/ACME-1", status=204)
     gateway.change_labels("ACME-1", add=["oms-planned"], remove=["priority-support"])
@@ -199,6 +210,7 @@ EXERCISES: dict[str, tuple[Exercise, int]] = {
     "field": (_fields, 1),
     "myself": (_myself, 1),
     "issue property": (_property, 1),
+    "bulk issue property and its task": (_bulk_property, 3),
     "labels": (_labels, 1),
     "comment": (_comment, 1),
     "custom fields": (_custom_fields, 1),

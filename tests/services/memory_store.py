@@ -81,6 +81,9 @@ class MemoryIssues:
             and not issue.deleted
         )
 
+    def unresolved_ids(self, project_keys: Sequence[str]) -> list[str]:
+        return [i for i in self.live_ids(project_keys) if not self._state.issues[i].snapshot.resolved]
+
     def live_page(
         self, project_keys: Sequence[str], *, after_id: str | None, limit: int
     ) -> list[StoredIssue]:

@@ -70,6 +70,12 @@ def jira_with_one_worklog(http: responses.RequestsMock) -> None:
     http.put(f"{API}/issue/10001", status=204)
     http.put(f"{API}/issue/10001/properties/oms-connector", status=200)
     http.post(f"{API}/issue/10001/comment", status=201, json={"id": "1"})
+    http.put(
+        f"{API}/issue/properties/oms-connector-budget",
+        status=303,
+        headers={"Location": f"{API}/task/10000"},
+    )
+    http.get(f"{API}/task/10000", json={"id": "10000", "status": "COMPLETE"})
 
 
 def test_sync_once_from_a_date_stores_what_changed_and_says_so(
@@ -87,6 +93,7 @@ def test_sync_once_from_a_date_stores_what_changed_and_says_so(
         "checkpoint issues: 2026-02-02T10:00:00+00:00\n"
         "checkpoint worklogs: 2026-02-02T00:00:00+00:00\n"
         "checkpoint deletions: 2026-02-01T00:00:00+00:00\n"
+        "budgets:   0 plans written to 0 tickets, 1 unchanged\n"
     )
     updated = [c for c in http.calls if "/worklog/updated" in (c.request.url or "")]
     assert updated[0].request.params == {"since": str(SINCE_MS - 120_000)}
@@ -95,13 +102,20 @@ def test_sync_once_from_a_date_stores_what_changed_and_says_so(
         for call in http.calls
         if call.request.method in {"PUT", "POST"} and "/issue/" in (call.request.url or "")
     ]
-    # The ticket learned by sync is shown in Jira; its February worklog leaves the
-    # current period's budget (the one the property shows) as it was: nothing more to send.
+    # The ticket learned by sync is shown in Jira, with its plan's budget (one bulk call);
+    # its February worklog leaves the current period's budget as it was: nothing more.
     assert writes == [
         ("PUT", "/issue/10001"),
         ("PUT", "/issue/10001/properties/oms-connector"),
         ("POST", "/issue/10001/comment"),
+        ("PUT", "/issue/properties/oms-connector-budget"),
     ]
+    bulk = next(c for c in http.calls if "/issue/properties/" in (c.request.url or ""))
+    body = json.loads(bulk.request.body or b"")
+    assert body["filter"] == {"entityIds": [10001]}
+    # Today is past the plan's term in this configuration: no OMS hours in the period.
+    assert (body["value"]["plan"], body["value"]["in_term"]) == ("acme", False)
+    assert body["value"]["hours"]["included"] == "0.00"
     store, close = bootstrap.open_store(load_settings(config))
     try:
         with store.unit_of_work() as uow:

@@ -27,13 +27,13 @@ PLANNED_TEXT = (
     "Planned OMS work (rule: default). Plan acme: 10 h a month; 6.50 h left until 2026-12-14."
 )
 PROPERTY = {
-    "plan_id": "acme",
+    "version": 1,
+    "plan": "acme",
+    "customer": "Acme Corp",
     "work_type": "oms",
-    "reason": "default",
-    "period": {"start": "2026-11-15", "end": "2026-12-15"},
-    "hours": {"included": "10.00", "used": "3.50", "remaining": "6.50"},
-    "rates": {"oms": "35.00", "priority": "62.50"},
-    "currency": "USD",
+    "reason_kind": "default",
+    "reason": "rule: default",
+    "override_by": None,
 }
 
 
@@ -136,7 +136,7 @@ def test_unchanged_values_cause_no_request(
     ]
 
 
-def test_a_new_worklog_rewrites_only_the_property(
+def test_a_new_worklog_leaves_the_ticket_s_own_values_as_they_are(
     http: responses.RequestsMock, store: MemoryStore, gateway: JiraRestGateway
 ) -> None:
     service(store, gateway).write_back(["10001"])
@@ -145,13 +145,7 @@ def test_a_new_worklog_rewrites_only_the_property(
 
     service(store, gateway).write_back(["10001"])
 
-    assert sent(http) == [
-        (
-            "PUT",
-            f"{API}/issue/10001/properties/oms-connector",
-            {**PROPERTY, "hours": {"included": "10.00", "used": "4.25", "remaining": "5.75"}},
-        )
-    ]
+    assert sent(http) == []  # the plan's budget is the other property, refreshed in bulk
 
 
 def test_a_changed_work_type_moves_the_label_and_comments_again(
@@ -173,12 +167,12 @@ def test_a_changed_work_type_moves_the_label_and_comments_again(
     assert labels[2] == {
         "update": {"labels": [{"add": "priority-support"}, {"remove": "oms-planned"}]}
     }
-    # Its 3.50 h are priority work now: the plan's OMS hours are all left.
     assert prop[2] == {
         **PROPERTY,
         "work_type": "priority",
-        "reason": reason,
-        "hours": {"included": "10.00", "used": "0.00", "remaining": "10.00"},
+        "reason_kind": "override",
+        "reason": "override: label oms-override-priority",
+        "override_by": "Jane Doe",
     }
     assert comment[2] == {
         "body": document(

@@ -46,6 +46,19 @@ class SqlIssueRepository:
         )
         return list(self._connection.execute(query).scalars())
 
+    def unresolved_ids(self, project_keys: Sequence[str]) -> list[str]:
+        query = (
+            select(issues.c.id)
+            .where(
+                issues.c.project_key.in_(list(project_keys)),
+                issues.c.work_type.is_not(None),
+                ~issues.c.deleted,
+                ~issues.c.resolved,
+            )
+            .order_by(issues.c.id)
+        )
+        return list(self._connection.execute(query).scalars())
+
     def live_page(
         self, project_keys: Sequence[str], *, after_id: str | None, limit: int
     ) -> list[StoredIssue]:
@@ -97,6 +110,7 @@ def _row(issue: StoredIssue, stored_at: datetime) -> dict[str, Any]:
         "components": sorted(snapshot.components),
         "request_type": snapshot.request_type,
         "override_field": snapshot.override_field,
+        "resolved": snapshot.resolved,
         "work_type": None if issue.work_type is None else issue.work_type.value,
         "reason": issue.reason,
         "overridden": issue.overridden,
@@ -119,6 +133,7 @@ def _issue(row: Row[Any]) -> StoredIssue:
         components=frozenset(row.components),
         request_type=row.request_type,
         override_field=row.override_field,
+        resolved=row.resolved,
     )
     return StoredIssue(
         snapshot=snapshot,

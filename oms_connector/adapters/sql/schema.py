@@ -52,6 +52,7 @@ issues = Table(
     Column("components", JSON, nullable=False),
     Column("request_type", String(255), nullable=False, default=""),
     Column("override_field", String(255), nullable=False, default=""),
+    Column("resolved", Boolean, nullable=False, default=False),
     Column("work_type", String(16), nullable=True),
     Column("reason", String(500), nullable=False, default=""),
     Column("overridden", Boolean, nullable=False, default=False),

@@ -1,4 +1,4 @@
-"""The follow-up queue: what Jira is still to be told, queued with the fact that needs it.
+"""The follow-up queue, and whether an issue is resolved (its budget is then left as is).
 
 Revision ID: 0006
 Revises: 0005
@@ -29,7 +29,13 @@ def upgrade() -> None:
         sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"),
         sa.PrimaryKeyConstraint("issue_id", "worklog_id", name="pk_follow_ups"),
     )
+    with op.batch_alter_table("issues") as batch:
+        batch.add_column(
+            sa.Column("resolved", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("issues") as batch:
+        batch.drop_column("resolved")
     op.drop_table("follow_ups")
