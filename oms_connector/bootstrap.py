@@ -191,7 +191,14 @@ def notifier(settings: Settings) -> HttpNotifier | None:
     return None if url is None else HttpNotifier(url.get_secret_value())
 
 
-def follow_up(settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock) -> FollowUp:
+def follow_up(
+    settings: Settings,
+    store: Store,
+    gateway: JiraRestGateway,
+    clock: Clock,
+    *,
+    backfill: bool = False,
+) -> FollowUp:
     """Write-back and budget alerts (comments, and posts to alerts.notify_url): the queue of
     follow-ups that every path storing facts fills, drained after each commit."""
     plans = settings.domain_plans()
@@ -203,6 +210,7 @@ def follow_up(settings: Settings, store: Store, gateway: JiraRestGateway, clock:
         WritebackService(store, gateway, plans, writeback_options(settings), clock),
         alerts,
         budget_refresher(settings, store, gateway, clock),
+        recent_only=backfill and settings.sync.backfill_writes_back == "recent",
     )
 
 
@@ -291,8 +299,15 @@ def _field_ids(
 
 
 def sync_service(
-    settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock
+    settings: Settings,
+    gateway: JiraRestGateway,
+    store: Store,
+    clock: Clock,
+    *,
+    backfill: bool = False,
 ) -> SyncService:
+    """The sync; a ``backfill`` (``sync --once --since``) writes back as
+    ``sync.backfill_writes_back`` says."""
     plans = settings.domain_plans()
     start = min(plan.calendar.local_midnight(plan.enrolled_on) for plan in plans)
     projects = [key for plan in plans for key in plan.jira_projects]
@@ -305,5 +320,5 @@ def sync_service(
         start=start,
         overlap=timedelta(seconds=settings.sync.overlap_seconds),
         reconcile_every=settings.sync.reconcile_every_passes,
-        follow_up=follow_up(settings, store, gateway, clock),
+        follow_up=follow_up(settings, store, gateway, clock, backfill=backfill),
     )

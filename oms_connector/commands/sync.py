@@ -107,7 +107,9 @@ def run_sync(args: argparse.Namespace, settings: Settings) -> int:
     since = None if args.since is None else datetime.combine(args.since, time(0), tzinfo=zone)
     try:
         with _connected(settings) as (gateway, store, clock):
-            sync = bootstrap.sync_service(settings, gateway, store, clock)
+            sync = bootstrap.sync_service(
+                settings, gateway, store, clock, backfill=since is not None
+            )
             bar = ProgressBar(sys.stderr, clock, {s: since or sync.checkpoint(s) for s in Stage})
             report = sync.run_once(since=since, progress=bar.update, reconcile=args.reconcile)
             bar.finish()

@@ -271,6 +271,9 @@ class SyncSettings(Section):
     reconcile_every_passes: int = Field(default=60, ge=0)
     """Every this many worker passes, the stored live issues are read back from Jira
     (moves out of the mapped projects); 0 turns it off (``sync --once --reconcile`` still does)."""
+    backfill_writes_back: Literal["recent", "all"] = "recent"
+    """``sync --once --since``: write back every ticket read (``all``), or leave out the
+    resolved ones without work in the current or previous period (``recent``)."""
 
 
 class AlertSettings(Section):

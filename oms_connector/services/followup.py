@@ -44,12 +44,16 @@ class FollowUp:
         budgets: BudgetRefresher | None = None,
         *,
         batch: int = BATCH,
+        recent_only: bool = False,
     ) -> None:
+        """``recent_only``: a backfill's follow-up, leaving out resolved tickets without
+        recent work (``WritebackService.write_back``)."""
         self._store = store
         self._writeback = writeback
         self._alerts = alerts
         self._budgets = budgets
         self._batch = batch
+        self._recent_only = recent_only
 
     def __call__(self) -> FollowUpReport:
         """Drain the queue: every queued follow-up done, or counted as failed."""
@@ -82,7 +86,7 @@ class FollowUp:
         if self._writeback is None:
             return set()
         issue_ids = list(dict.fromkeys(item.issue_id for item in batch))
-        report = self._writeback.write_back(issue_ids)
+        report = self._writeback.write_back(issue_ids, recent_only=self._recent_only)
         if report.failed:
             LOG.warning("write-back to Jira failed for issues %s", sorted(report.failed))
         return set(report.failed)

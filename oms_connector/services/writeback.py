@@ -240,6 +240,8 @@ class WritebackReport:
     problems: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     """Issue ids a Jira write failed for (logged); what they still need is sent next time."""
+    out_of_scope: list[str] = field(default_factory=list)
+    """Resolved issues without work in the current or previous period, left out of a backfill."""
 
 
 class WritebackService:
@@ -262,24 +264,52 @@ class WritebackService:
     def options(self) -> WritebackOptions:
         return self._options
 
-    def write_back(self, issue_ids: Iterable[str]) -> WritebackReport:
+    def write_back(self, issue_ids: Iterable[str], *, recent_only: bool = False) -> WritebackReport:
         """Bring these issues' labels, property, comment and fields up to date in Jira.
 
         What to send is decided in one read; each value is recorded in its own short
         transaction once Jira accepted it, so no database lock is held while Jira answers.
+        ``recent_only`` (a backfill) leaves out resolved issues without work in the
+        current or previous period: years of closed tickets are not rewritten.
         """
         report = WritebackReport()
         if not self._options.enabled:
             return report
         now = self._clock.now()
         budgets: dict[str, Budget] = {}
-        for issue_id in dict.fromkeys(issue_ids):
+        ids = list(dict.fromkeys(issue_ids))
+        if recent_only:
+            ids = self._recent(ids, now, report)
+        for issue_id in ids:
             try:
                 self._write_issue(issue_id, now, budgets, report)
             except Exception:
                 LOG.exception("write-back of issue %s failed", issue_id)
                 report.failed.append(issue_id)
         return report
+
+    def _recent(
+        self, issue_ids: Sequence[str], now: datetime, report: WritebackReport
+    ) -> list[str]:
+        """The issues a backfill writes back: unresolved, or worked on lately."""
+        recent_keys: dict[str, set[str]] = {}
+        kept = []
+        with self._store.unit_of_work(read_only=True) as uow:
+            for issue_id in issue_ids:
+                issue = uow.issues.get(issue_id)
+                plan = (
+                    None if issue is None else self._plan_of_project.get(issue.snapshot.project_key)
+                )
+                if issue is None or plan is None or not issue.snapshot.resolved:
+                    kept.append(issue_id)
+                    continue
+                if plan.id not in recent_keys:
+                    recent_keys[plan.id] = _worked_on_since(uow, plan, now)
+                if issue.snapshot.key in recent_keys[plan.id]:
+                    kept.append(issue_id)
+                else:
+                    report.out_of_scope.append(issue_id)
+        return kept
 
     def _write_issue(
         self, issue_id: str, now: datetime, budgets: dict[str, Budget], report: WritebackReport
@@ -390,3 +420,14 @@ class WritebackService:
         if self._field_ids is None:
             self._field_ids = resolve_field_ids(self._gateway.fields(), self._options.field_names)
         return self._field_ids
+
+
+def _worked_on_since(uow: UnitOfWork, plan: Plan, now: datetime) -> set[str]:
+    """Keys of the plan's issues with work in the period before the current one, or since."""
+    index = max(0, plan.calendar.index_at(now) - 1)
+    since = plan.calendar.period(index).start
+    return {
+        work.issue_key
+        for work in uow.worklogs.logged_work(plan.jira_projects)
+        if work.started >= since
+    }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -11,12 +12,14 @@ import pytest
 
 from oms_connector.domain.classification import Classifier, IssueSnapshot
 from oms_connector.services.ingest import Ingest
+from oms_connector.services.ports import StoredIssue
 from oms_connector.services.sync import SyncService
+from oms_connector.services.writeback import WritebackOptions, WritebackService
 from tests.properties.test_budget_refresh import RecordingJira
 from tests.properties.test_every_path import follow_up
 from tests.services.memory_store import MemoryStore
 from tests.sync.fakes import Change, FakeGateway, Fetched, Page
-from tests.writeback.board import IN_PERIOD, NOW, FixedClock, logged, plan
+from tests.writeback.board import IN_PERIOD, NOW, FixedClock, logged, plan, seed, stored_issue
 
 TICKETS = 30
 SINCE = NOW - timedelta(days=60)
@@ -113,3 +116,30 @@ def test_without_a_kill_the_backfill_writes_three_values_a_ticket_and_one_alert(
     alerts = [text for kind, _, text in jira.writes if "Budget alert" in text]
     assert len(jira.writes) == 3 * TICKETS + 1
     assert [text[:30] for text in alerts] == ['"Budget alert (100 %): plan ac']  # 15 h of 10
+
+
+def resolved(issue_id: str, key: str) -> StoredIssue:
+    issue = stored_issue(issue_id, key)
+    return replace(issue, snapshot=replace(issue.snapshot, resolved=True))
+
+
+@pytest.mark.parametrize(
+    ("recent_only", "written", "left_out"),
+    [(True, ["10002", "10003"], ["10001"]), (False, ["10001", "10002", "10003"], [])],
+)
+def test_a_backfill_leaves_out_resolved_tickets_without_recent_work(
+    recent_only: bool, written: list[str], left_out: list[str]
+) -> None:
+    store, jira = MemoryStore(), RecordingJira()
+    old = logged("1", 60, issue_id="10001", started=IN_PERIOD - timedelta(days=70))
+    seed(
+        store,
+        [resolved("10001", "ACME-1"), resolved("10002", "ACME-2"), stored_issue("10003", "ACME-3")],
+        [old, logged("2", 60, issue_id="10002")],
+    )
+    service = WritebackService(store, jira, [plan()], WritebackOptions(), FixedClock())
+
+    report = service.write_back(["10001", "10002", "10003"], recent_only=recent_only)
+
+    assert sorted({issue for _, issue, _ in jira.writes}) == written
+    assert report.out_of_scope == left_out
