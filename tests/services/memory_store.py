@@ -82,7 +82,9 @@ class MemoryIssues:
         )
 
     def unresolved_ids(self, project_keys: Sequence[str]) -> list[str]:
-        return [i for i in self.live_ids(project_keys) if not self._state.issues[i].snapshot.resolved]
+        return [
+            i for i in self.live_ids(project_keys) if not self._state.issues[i].snapshot.resolved
+        ]
 
     def live_page(
         self, project_keys: Sequence[str], *, after_id: str | None, limit: int
