@@ -198,9 +198,11 @@ def follow_up(
     clock: Clock,
     *,
     backfill: bool = False,
+    budgets: BudgetRefresher | None = None,
 ) -> FollowUp:
     """Write-back and budget alerts (comments, and posts to alerts.notify_url): the queue of
-    follow-ups that every path storing facts fills, drained after each commit."""
+    follow-ups that every path storing facts fills, drained after each commit. ``budgets``:
+    the refresher a loop shares between its steps (one of its own by default)."""
     plans = settings.domain_plans()
     alerts = AlertService(
         store, gateway, plans, clock, options=alert_options(settings), notifier=notifier(settings)
@@ -209,22 +211,30 @@ def follow_up(
         store,
         WritebackService(store, gateway, plans, writeback_options(settings), clock),
         alerts,
-        budget_refresher(settings, store, gateway, clock),
+        budgets or budget_refresher(settings, store, gateway, clock),
         recent_only=backfill and settings.sync.backfill_writes_back == "recent",
     )
 
 
 def budget_refresher(
-    settings: Settings, store: Store, gateway: JiraRestGateway, clock: Clock
+    settings: Settings,
+    store: Store,
+    gateway: JiraRestGateway,
+    clock: Clock,
+    *,
+    on_deferred: Callable[[float], None] = lambda _seconds: None,
 ) -> BudgetRefresher:
-    """The plans' budget property on their unresolved tickets, in bulk."""
+    """The plans' budget property on their unresolved tickets, in bulk; ``on_deferred``
+    hears how long until a deferred refresh is due."""
     section = settings.writeback
     options = RefreshOptions(
         enabled=section.enabled and section.property,
         property_key=section.budget_property_key,
         refresh_seconds=section.refresh_seconds,
     )
-    return BudgetRefresher(store, gateway, settings.domain_plans(), options, clock)
+    return BudgetRefresher(
+        store, gateway, settings.domain_plans(), options, clock, on_deferred=on_deferred
+    )
 
 
 def renewal_reminders(settings: Settings, store: Store, clock: Clock) -> RenewalReminders:
@@ -305,6 +315,7 @@ def sync_service(
     clock: Clock,
     *,
     backfill: bool = False,
+    budgets: BudgetRefresher | None = None,
 ) -> SyncService:
     """The sync; a ``backfill`` (``sync --once --since``) writes back as
     ``sync.backfill_writes_back`` says."""
@@ -320,5 +331,5 @@ def sync_service(
         start=start,
         overlap=timedelta(seconds=settings.sync.overlap_seconds),
         reconcile_every=settings.sync.reconcile_every_passes,
-        follow_up=follow_up(settings, store, gateway, clock, backfill=backfill),
+        follow_up=follow_up(settings, store, gateway, clock, backfill=backfill, budgets=budgets),
     )

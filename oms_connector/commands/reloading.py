@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,40 @@ from oms_connector.config import CurrentConfig, Settings
 LOG = logging.getLogger(__name__)
 
 Step = tuple[str, Callable[[], object]]
+
+LIGHT_STEPS = frozenset({"inbox", "budgets-due"})
+"""The steps a loop runs whenever it is woken between passes: the inbox (a webhook was
+stored) and the budget refreshes whose coalescing window has ended."""
+
+WAKE_MARGIN_SECONDS = 0.1
+"""Added to a timed wake, so that the clock the refresher reads has passed the due time."""
+
+
+class WakeLater:
+    """Sets ``wake`` after some seconds (the earliest of the times asked for is kept)."""
+
+    def __init__(self, wake: threading.Event) -> None:
+        self._wake = wake
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._at = 0.0
+
+    def __call__(self, seconds: float) -> None:
+        at = time.monotonic() + seconds + WAKE_MARGIN_SECONDS
+        with self._lock:
+            if self._timer is not None and self._timer.is_alive() and self._at <= at:
+                return
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = threading.Timer(at - time.monotonic(), self._wake.set)
+            self._timer.daemon = True
+            self._at = at
+            self._timer.start()
+
+    def cancel(self) -> None:
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,15 @@ from oms_connector.commands import (
     positive_int,
 )
 from oms_connector.commands.reclassify import reclassify_at_start
-from oms_connector.commands.reloading import Reloaded, Reloader, Step, no_reload, reload_on_hangup
+from oms_connector.commands.reloading import (
+    LIGHT_STEPS,
+    Reloaded,
+    Reloader,
+    Step,
+    WakeLater,
+    no_reload,
+    reload_on_hangup,
+)
 from oms_connector.commands.sync import add_no_close_option, stop_on_signals, worker_steps
 from oms_connector.config import CurrentConfig, Settings
 from oms_connector.services.inbox import InboxService, Progress
@@ -77,7 +85,8 @@ class WakingInbox:
 
 
 class WorkerLoop:
-    """Every step each ``interval`` seconds; the inbox step alone whenever ``wake`` is set.
+    """Every step each ``interval`` seconds; the light steps (the inbox, the budget
+    refreshes due) alone whenever ``wake`` is set.
 
     Each turn starts with ``reload``: when it replaced the configuration, every step
     runs at once, rebuilt from it.
@@ -107,7 +116,7 @@ class WorkerLoop:
                 self._run(self._steps)
                 next_full = time.monotonic() + self._interval
             else:
-                self._run([step for step in self._steps if step[0] == "inbox"])
+                self._run([step for step in self._steps if step[0] in LIGHT_STEPS])
             if self._stop.is_set():
                 break
             self._wake.wait(max(next_full - time.monotonic(), 0))
@@ -158,8 +167,11 @@ def run_serve(args: argparse.Namespace, config: CurrentConfig) -> int:
         )
         app = create_app(settings, services)
 
+        wake_later = WakeLater(wake)
+        stack.callback(wake_later.cancel)
+
         def build(new: Settings) -> list[Step]:
-            return worker_steps(new, gateway, store, clock, close=args.close)
+            return worker_steps(new, gateway, store, clock, close=args.close, wake_later=wake_later)
 
         def reclassify(new: Settings) -> None:
             changed = bootstrap.follow_up(new, store, gateway, clock)

@@ -44,7 +44,15 @@ from oms_connector.commands import (
     iso_date,
 )
 from oms_connector.commands.reclassify import reclassify_at_start
-from oms_connector.commands.reloading import Reloaded, Reloader, Step, no_reload, reload_on_hangup
+from oms_connector.commands.reloading import (
+    LIGHT_STEPS,
+    Reloaded,
+    Reloader,
+    Step,
+    WakeLater,
+    no_reload,
+    reload_on_hangup,
+)
 from oms_connector.config import CurrentConfig, Settings
 from oms_connector.services.budget_refresh import RefreshReport
 from oms_connector.services.close import CloseReport
@@ -217,6 +225,8 @@ class Worker:
                 if not self._pass():
                     return EXIT_FAILURE
                 next_pass = monotonic() + self.interval_seconds
+            elif not self._pass(light=True):
+                return EXIT_FAILURE
             if self.stop.is_set():
                 break
             self.wake.wait(max(next_pass - monotonic(), 0))
@@ -230,9 +240,12 @@ class Worker:
         self.steps, self.interval_seconds = reloaded.steps, reloaded.interval_seconds
         return True
 
-    def _pass(self) -> bool:
-        """Every step, unless ``stop`` is set meanwhile; false when the loop must stop."""
+    def _pass(self, *, light: bool = False) -> bool:
+        """Every step (the light ones only, when woken between passes), unless ``stop``
+        is set meanwhile; false when the loop must stop."""
         for name, step in self.steps:
+            if light and name not in LIGHT_STEPS:
+                continue
             if self.stop.is_set():
                 break
             try:
@@ -269,9 +282,10 @@ def run_worker(args: argparse.Namespace, config: CurrentConfig) -> int:
     settings = config.current().settings
     stop, wake = threading.Event(), threading.Event()
     with _connected(settings) as (gateway, store, clock):
+        wake_later = WakeLater(wake)
 
         def build(new: Settings) -> list[Step]:
-            return worker_steps(new, gateway, store, clock, close=args.close)
+            return worker_steps(new, gateway, store, clock, close=args.close, wake_later=wake_later)
 
         def reclassify(new: Settings) -> None:
             changed = bootstrap.follow_up(new, store, gateway, clock)
@@ -283,14 +297,27 @@ def run_worker(args: argparse.Namespace, config: CurrentConfig) -> int:
             worker = Worker(
                 build(settings), settings.worker.interval_seconds, stop, wake, reloader.reload
             )
-            return worker.run()
+            try:
+                return worker.run()
+            finally:
+                wake_later.cancel()
 
 
 def worker_steps(
-    settings: Settings, gateway: JiraRestGateway, store: Store, clock: Clock, *, close: bool = True
+    settings: Settings,
+    gateway: JiraRestGateway,
+    store: Store,
+    clock: Clock,
+    *,
+    close: bool = True,
+    wake_later: Callable[[float], None] = lambda _seconds: None,
 ) -> list[Step]:
-    """Sync, inbox, and (unless ``close`` is false) closing the periods due by ``clock``."""
-    sync = bootstrap.sync_service(settings, gateway, store, clock)
+    """Sync, inbox, budgets, and (unless ``close`` is false) closing the periods due by
+    ``clock``. The steps share one budget refresher: a refresh it defers (a burst of
+    worklogs within ``writeback.refresh_seconds``) calls ``wake_later`` with the seconds
+    until it is due, and the ``budgets-due`` step then sends it."""
+    budgets = bootstrap.budget_refresher(settings, store, gateway, clock, on_deferred=wake_later)
+    sync = bootstrap.sync_service(settings, gateway, store, clock, budgets=budgets)
     events = bootstrap.jira_events(settings, store, gateway, clock)
     inbox = InboxProcessor(
         store,
@@ -298,13 +325,13 @@ def worker_steps(
         bootstrap.ingest(settings, clock),
         clock,
         worker=worker_name(),
-        follow_up=bootstrap.follow_up(settings, store, gateway, clock),
+        follow_up=bootstrap.follow_up(settings, store, gateway, clock, budgets=budgets),
     )
-    budgets = bootstrap.budget_refresher(settings, store, gateway, clock)
     steps: list[Step] = [
         ("sync", sync.run_once),
         ("inbox", inbox.drain),
         ("budgets", budgets.refresh),
+        ("budgets-due", budgets.refresh_due),
     ]
     if close:
         closer = bootstrap.close_service(settings, store, clock)

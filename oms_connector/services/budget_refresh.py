@@ -6,8 +6,11 @@ same value on every unresolved ticket of the plan and so is written in one bulk 
 (``PUT issue/properties/{key}`` with the tickets' ids; per ticket on Data Center).
 
 A burst of worklogs on one plan costs one bulk call per ``refresh_seconds``: a plan
-refreshed less than that long ago is left for a later pass (the worker refreshes every
-plan each interval), unless the refresh is forced. What was last sent per plan is
+refreshed less than that long ago is deferred, unless the refresh is forced. A deferred
+plan is refreshed by ``refresh_due`` once its window has passed (the trailing edge of
+the burst); ``on_deferred`` is told how many seconds that is, so that a loop can wake
+for it. A process stopped with a deferred plan leaves it to the worker's next pass,
+which refreshes every plan. What was last sent per plan is
 recorded (as a write-back of ``plan:<id>``): an unchanged budget on the same tickets
 is not sent again; a new or resolved ticket, or any change of figures, is.
 """
@@ -16,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -116,6 +119,8 @@ class BudgetRefresher:
         plans: Sequence[Plan],
         options: RefreshOptions,
         clock: Clock,
+        *,
+        on_deferred: Callable[[float], None] = lambda _seconds: None,
     ) -> None:
         self._store = store
         self._gateway = gateway
@@ -123,6 +128,9 @@ class BudgetRefresher:
         self._plan_of_project = {key: plan for plan in plans for key in plan.jira_projects}
         self._options = options
         self._clock = clock
+        self._on_deferred = on_deferred
+        self._due: dict[str, datetime] = {}
+        """Deferred plans, with the instant their window ends."""
 
     def plans_of_issues(self, issue_ids: Iterable[str]) -> list[str]:
         """The plans these stored issues belong to."""
@@ -156,14 +164,26 @@ class BudgetRefresher:
                 report.failed.append(plan.id)
         return report
 
+    def refresh_due(self) -> RefreshReport:
+        """The deferred plans whose window has ended."""
+        now = self._clock.now()
+        due = [plan_id for plan_id, at in self._due.items() if at <= now]
+        return self.refresh(due) if due else RefreshReport()
+
+    def _defer(self, plan_id: str, until: datetime, now: datetime) -> None:
+        self._due[plan_id] = until
+        self._on_deferred(max((until - now).total_seconds(), 0.0))
+
     def _refresh_plan(self, plan: Plan, report: RefreshReport, *, force: bool) -> None:
         now = self._clock.now()
         record_id = f"plan:{plan.id}"
         with self._store.unit_of_work(read_only=True) as uow:
             last = uow.writebacks.last(record_id, BUDGET_TARGET)
             if not force and last is not None and now - last.sent_at < self._window:
+                self._defer(plan.id, last.sent_at + self._window, now)
                 report.deferred.append(plan.id)
                 return
+            self._due.pop(plan.id, None)  # a failure below waits for the next full pass
             tickets = uow.issues.unresolved_ids(plan.jira_projects)
             value = budget_property(load_budget(uow, plan, now), now)
         recorded = recorded_value(value, tickets)

@@ -107,6 +107,12 @@ def test_the_follow_up_posts_the_plans_own_threshold_to_the_notify_url(
     http.put(f"{API}/issue/10001/properties/oms-connector", status=200)
     http.post(f"{API}/issue/10001/comment", status=201, json={"id": "1"})
     http.post(NOTIFY_URL, status=200)
+    http.put(
+        f"{API}/issue/properties/oms-connector-budget",
+        status=303,
+        headers={"Location": f"{API}/task/10000"},
+    )
+    http.get(f"{API}/task/10000", json={"id": "10000", "status": "COMPLETE"})
     configured = settings(
         alerts={"thresholds": [80, 100], "notify_url": NOTIFY_URL},
         plan={"alerts": {"thresholds": [50]}},

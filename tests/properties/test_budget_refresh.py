@@ -197,3 +197,44 @@ def test_switched_off_with_the_property_nothing_is_written() -> None:
     BudgetRefresher(store, jira, [plan()], options, FixedClock()).refresh(force=True)
 
     assert jira.bulk == []
+
+
+def test_a_deferred_refresh_is_sent_once_its_window_ends_and_the_loop_is_told_when() -> None:
+    store, jira, clock = MemoryStore(), RecordingJira(), FixedClock()
+    waits: list[float] = []
+    budgets = BudgetRefresher(
+        store, jira, [plan()], RefreshOptions(refresh_seconds=60), clock, on_deferred=waits.append
+    )
+    seed(store, [stored_issue()], [logged("1", 60)])
+    budgets.refresh()
+    seed(store, worklogs=[logged("2", 30)])
+    clock.instant = NOW + timedelta(seconds=45)
+
+    assert budgets.refresh().deferred == ["acme"]
+    assert waits == [15.0]
+    clock.instant = NOW + timedelta(seconds=59)
+    assert budgets.refresh_due().refreshed == []  # not yet: nothing sent
+    clock.instant = NOW + timedelta(seconds=60)
+    assert budgets.refresh_due().refreshed == [("acme", 1)]
+    assert budgets.refresh_due().refreshed == []  # sent once
+    assert [value["hours"]["used"] for _, value, _ in jira.bulk] == ["1.00", "1.50"]
+
+
+def test_a_burst_ends_with_its_last_worklog_on_the_tickets() -> None:
+    store, jira, clock = MemoryStore(), RecordingJira(), FixedClock()
+    seed(store, [stored_issue()])
+    ingest = Ingest([plan()], Classifier(), clock)
+    budgets = refresher(store, jira, clock)
+    follow_up = FollowUp(store, None, None, budgets)
+
+    for n in range(30):  # one worklog every 2 s: 58 s, inside one window
+        clock.instant = NOW + timedelta(seconds=2 * n)
+        with store.unit_of_work() as uow:
+            ingest.apply_worklog(uow, logged(str(n), 6, issue_id="10001"))
+            uow.commit()
+        follow_up()
+        budgets.refresh_due()
+    clock.instant = NOW + timedelta(seconds=60)
+    budgets.refresh_due()
+
+    assert [value["hours"]["used"] for _, value, _ in jira.bulk] == ["0.10", "3.00"]

@@ -6,11 +6,10 @@ uncommitted unit of work leaves nothing behind, as with the SQL store.
 
 from __future__ import annotations
 
-import copy
 import hashlib
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Self
@@ -56,6 +55,13 @@ class State:
     alerts: list[FiredAlert] = field(default_factory=list)
     renewal_reminders: dict[tuple[str, date], RenewalReminder] = field(default_factory=dict)
     follow_ups: dict[tuple[str, str], QueuedFollowUp] = field(default_factory=dict)
+
+    def copied(self) -> State:
+        """A copy a unit of work may change: every container copied; the values are frozen,
+        except the inbox rows, which are copied too."""
+        copy_of = State(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
+        copy_of.inbox = {key: replace(row) for key, row in self.inbox.items()}
+        return copy_of
 
 
 class MemoryIssues:
@@ -425,7 +431,7 @@ class MemoryUnitOfWork:
     def __init__(self, store: MemoryStore, *, read_only: bool = False) -> None:
         self._store = store
         self._read_only = read_only
-        self._open(copy.deepcopy(store.state))
+        self._open(store.state.copied())
 
     def _open(self, state: State) -> None:
         self._state = state
@@ -448,15 +454,15 @@ class MemoryUnitOfWork:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.rollback()
+        self._open(State())  # ended: what it did not commit is gone (no copy needed)
 
     def commit(self) -> None:
         if self._read_only:
             raise RuntimeError("a read-only unit of work cannot commit")
-        self._store.state = copy.deepcopy(self._state)
+        self._store.state = self._state.copied()
 
     def rollback(self) -> None:
-        self._open(copy.deepcopy(self._store.state))
+        self._open(self._store.state.copied())
 
 
 class MemoryStore:

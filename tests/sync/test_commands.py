@@ -8,7 +8,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import responses
 from oms_connector import bootstrap
 from oms_connector.adapters.jira_gateway import JiraAuthError
 from oms_connector.cli import main
+from oms_connector.commands.reloading import WakeLater
 from oms_connector.commands.sync import ProgressBar, Worker, stop_on_signals, summary
 from oms_connector.config import load_settings
 from oms_connector.services.sync import Stage, SyncReport
@@ -233,6 +234,40 @@ def test_a_failing_step_is_logged_and_the_loop_goes_on(caplog: pytest.LogCapture
 
     assert (status, ran) == (0, ["sync", "close", "sync", "close"])
     assert caplog.messages == ["worker step sync failed: Jira at x did not answer"] * 2
+
+
+def test_woken_between_passes_the_worker_runs_only_the_inbox_and_the_budgets_due() -> None:
+    stop, wake = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def step(name: str) -> Callable[[], None]:
+        def run() -> None:
+            ran.append(name)
+            if name == "budgets-due" and ran.count(name) == 1:
+                WakeLater(wake)(0.0)  # a refresh deferred for no time: wake at once
+            elif name == "budgets-due":
+                stop.set()
+
+        return run
+
+    names = ("sync", "inbox", "budgets", "budgets-due", "close")
+    status = Worker([(name, step(name)) for name in names], 3600.0, stop, wake).run()
+
+    assert (status, ran) == (0, [*names, "inbox", "budgets-due"])
+
+
+def test_a_timed_wake_keeps_the_earliest_time_asked_for() -> None:
+    wake = threading.Event()
+    later = WakeLater(wake)
+
+    later(0.2)
+    later(30.0)  # later than the wake already set: ignored
+
+    assert wake.wait(5.0)
+    wake.clear()
+    later(30.0)
+    later.cancel()
+    assert not wake.wait(0.3)
 
 
 def test_refused_credentials_stop_the_worker() -> None:

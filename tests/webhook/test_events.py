@@ -80,7 +80,6 @@ def _store_issue(store: SqlStore, handler: JiraEvents, fixture: str) -> None:
     "fixture",
     [
         f"{MM}webhook-issue-updated-assigned.json",
-        f"{MM}webhook-issue-updated-resolved.json",
         f"{MM}webhook-issue-updated-sprint.json",
         f"{MM}webhook-issue-updated-multiple-custom-fields.json",
         f"{MM}webhook-issue-assigned-empty-changelog.json",
@@ -103,6 +102,7 @@ def test_a_change_to_fields_classification_ignores_is_not_ingested_for_a_known_i
     [
         f"{MM}webhook-issue-updated-edited.json",
         f"{MM}webhook-issue-updated-labels.json",
+        f"{MM}webhook-issue-updated-resolved.json",
         "jira-to-matrix/test/fixtures/webhooks/issue/updated/move-issue.json",
         "jira-to-matrix/test/fixtures/webhooks/issue/updated/description-update.json",
     ],
