@@ -136,8 +136,8 @@ def budgets_line(report: RefreshReport) -> str:
     """How many plans' budgets were written to how many tickets."""
     tickets = sum(count for _, count in report.refreshed)
     line = (
-        f"budgets:   {len(report.refreshed):,} plans written to {tickets:,} tickets,"
-        f" {len(report.unchanged):,} unchanged"
+        f"budgets:   {len(report.refreshed):,} written ({tickets:,} "
+        f"{'ticket' if tickets == 1 else 'tickets'}), {len(report.unchanged):,} unchanged"
     )
     if report.failed:
         line += f", not written for {', '.join(report.failed)} (see the log)"

@@ -26,6 +26,10 @@ WORKER_INTERVAL_SECONDS = 3600
 """The worker's own sync runs when ``serve`` starts, then hourly: the demo runs its pass itself."""
 
 
+BUDGET_REFRESH_SECONDS = 1
+"""A plan's budget is written to its tickets at most once a second: the story is quick."""
+
+
 @dataclass(frozen=True)
 class Secrets:
     webhook_secret: str
@@ -73,6 +77,7 @@ def config_document(jira_url: str, database: Path) -> dict[str, Any]:
             "rules": [dict(rule) for rule in CLASSIFICATION_RULES],
         },
         "worker": {"interval_seconds": WORKER_INTERVAL_SECONDS},
+        "writeback": {"refresh_seconds": BUDGET_REFRESH_SECONDS},
     }
 
 

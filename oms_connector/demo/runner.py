@@ -3,7 +3,8 @@
 ``run_demo`` writes a configuration and a sandbox seed in a temporary directory,
 starts the sandbox (in this process) and ``oms-connector serve`` (a process of its
 own, on SQLite), then plays the story of :mod:`oms_connector.demo.scenario` through
-the sandbox's REST API, with the sandbox clock moved forward to each moment. The
+the sandbox's REST API, with the sandbox clock moved forward to each moment, and
+ends on today's date with a ticket the connector learns only by a sync pass. The
 webhooks carry the work to the connector; before every close and every drill the
 demo waits until each delivery is stored and processed. Periods are closed with
 ``close --as-of`` on the day each statement falls due, the statements are printed
@@ -46,6 +47,7 @@ from oms_connector.demo.connector_process import ConnectorProcess, demo_environm
 from oms_connector.demo.sandbox_client import DemoError, SandboxClient
 from oms_connector.demo.scenario import Drill
 from oms_connector.demo.timeline import Close, LogWork, OpenTicket, Sync, timeline
+from oms_connector.demo.today import Stage, play_today
 from oms_connector.domain.plans import Plan
 from oms_connector.sandbox.seed import read_seed
 from oms_connector.sandbox.server import SandboxServer
@@ -109,6 +111,7 @@ def run_demo(options: DemoOptions) -> int:
         )
         _introduce(run)
         _play(run)
+        _today(run)
         _report(run)
         run.say(f"\nDemo finished in {time.monotonic() - started:.1f} s.")
         if options.serve:
@@ -187,7 +190,8 @@ def _terms_text(plan: Plan) -> str:
         f"{term.term_months} months from {term.starts_on.isoformat()}"
         for term in plan.terms
     ]
-    return f"{', then '.join(parts)} (PRIORITY {plan.priority_rate})"
+    renews = ", renewing" if plan.auto_renew else ""
+    return f"{', then '.join(parts)}{renews} (PRIORITY {plan.priority_rate})"
 
 
 def _play(run: _Run) -> None:
@@ -214,6 +218,12 @@ def _play(run: _Run) -> None:
         else:
             _close(run, event)
     _settle(run)
+
+
+def _today(run: _Run) -> None:
+    """The last act, on the connector's own clock: see :mod:`oms_connector.demo.today`."""
+    stage = Stage(run.sandbox, run.say, run.command, lambda: _settle(run))
+    play_today(stage, run.settings.domain_plans(), bootstrap.system_clock())
 
 
 def _log_work(run: _Run, event: LogWork, zones: dict[str, Any]) -> None:

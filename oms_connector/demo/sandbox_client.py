@@ -73,6 +73,25 @@ class SandboxClient:
         worklog = self._call("POST", f"/rest/api/3/issue/{entry.ticket}/worklog", body)
         return str(worklog["id"])
 
+    def labels(self, key: str) -> list[str]:
+        issue = self._call("GET", f"/rest/api/3/issue/{key}?fields=labels")
+        return [str(label) for label in issue["fields"]["labels"]]
+
+    def issue_property(self, key: str, name: str) -> Any:
+        """The value of the issue's entity property ``name``; ``None`` when it has none."""
+        path = f"/rest/api/3/issue/{key}/properties/{name}"
+        response = self._session.get(f"{self._url}{path}", timeout=TIMEOUT_SECONDS)
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise DemoError(f"sandbox Jira answered {response.status_code} to GET {path}")
+        return response.json()["value"]
+
+    def comment_texts(self, key: str) -> list[str]:
+        """The issue's comments as plain text, oldest first."""
+        page = self._call("GET", f"/rest/api/3/issue/{key}/comment")
+        return [_plain_text(comment["body"]) for comment in page["comments"]]
+
     # -- the sandbox's own controls ------------------------------------------------------------
 
     def clock(self) -> datetime:
@@ -84,10 +103,10 @@ class SandboxClient:
         if instant > self.clock():
             self._call("POST", "/_sandbox/clock", {"now": jira_time(instant)})
 
-    def drill(self, drill: Drill) -> None:
-        """Lose, or deliver twice, the next webhook."""
+    def drill(self, drill: Drill, count: int = 1) -> None:
+        """Lose, or deliver twice, the next ``count`` webhooks."""
         key = "drop_next" if drill is Drill.DROP else "duplicate_next"
-        self._call("POST", "/_sandbox/webhooks", {key: 1})
+        self._call("POST", "/_sandbox/webhooks", {key: count})
 
     def wait_for_deliveries(self) -> dict[str, Any]:
         """Return once every queued webhook is delivered (or given up), with the delivery log."""
@@ -97,3 +116,15 @@ class SandboxClient:
     def deliveries(self) -> dict[str, Any]:
         status: dict[str, Any] = self._call("GET", "/_sandbox/webhooks")
         return status
+
+
+def _plain_text(node: Any) -> str:
+    """The text of an Atlassian Document (or of a plain string body)."""
+    if isinstance(node, str):
+        return node
+    if not isinstance(node, dict):
+        return ""
+    if node.get("type") == "text":
+        return str(node.get("text", ""))
+    parts = [_plain_text(child) for child in node.get("content", [])]
+    return ("\n" if node.get("type") == "doc" else "").join(parts)

@@ -112,6 +112,7 @@ PLANS: tuple[ClientPlan, ...] = (
                     "oms_rate": "34.00",
                 },
             ],
+            "auto_renew": True,
         },
     ),
     ClientPlan(

@@ -219,7 +219,43 @@ def test_the_lost_webhook_is_recovered_by_the_sync_pass_and_the_repeated_one_cou
 ) -> None:
     printed = demo[1]
     assert "worklogs:  35 read, 1 stored" in printed  # every worklog logged by then; one new
-    assert "1 of them twice, stored once), 1 lost." in printed
+    # one lost in the story, two in the last act (ACME-6's creation and its worklog)
+    assert "1 of them twice, stored once), 3 lost." in printed
+
+
+def _act(printed: str, heading: str) -> list[str]:
+    """The lines of the last act from ``heading`` to the next blank line."""
+    start = printed.index(heading)
+    return printed[start:].split("\n\n", 1)[0].splitlines()
+
+
+def test_a_ticket_learned_only_by_sync_is_written_back_with_its_budget_and_alert(
+    demo: tuple[Path, str],
+) -> None:
+    lines = _act(demo[1], "ACME-6, learned by the sync pass only:")
+    assert lines[1:3] == [
+        "  labels:   oms-planned",
+        "  oms-connector: work type oms (rule: default)",
+    ]
+    # today is in acme's renewed term: 20 h; 2 h on ACME-5 + 15 h on ACME-6 = 17 h, 3 h left
+    assert lines[3].startswith("  budget:   17.00 of 20.00 h used, 3.00 h left (as of ")
+    assert re.fullmatch(
+        r"  comment:  Budget alert \(80 %\): plan acme has used 17\.00 h of its 20 h for the "
+        r"period until \d{4}-\d{2}-\d{2} \(85 %\); 3\.00 h left\.",
+        lines[5],
+    ), lines
+
+
+def test_the_budget_on_another_ticket_changes_when_work_is_logged_on_the_first(
+    demo: tuple[Path, str],
+) -> None:
+    before = _act(demo[1], "ACME-5 opened: Holiday sale banner")
+    assert before[3].startswith("  budget:   2.00 of 20.00 h used, 18.00 h left (as of ")
+    assert (
+        "ACME-5's budget, changed by the work on ACME-6: 17.00 of 20.00 h used, 3.00 h left"
+        in (demo[1])
+    )
+    assert "(labels [])" in demo[1]  # nothing was written to ACME-6 before the sync pass
 
 
 def test_every_export_format_and_every_statement_page_is_written(demo: tuple[Path, str]) -> None:

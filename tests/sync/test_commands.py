@@ -94,7 +94,7 @@ def test_sync_once_from_a_date_stores_what_changed_and_says_so(
         "checkpoint issues: 2026-02-02T10:00:00+00:00\n"
         "checkpoint worklogs: 2026-02-02T00:00:00+00:00\n"
         "checkpoint deletions: 2026-02-01T00:00:00+00:00\n"
-        "budgets:   0 plans written to 0 tickets, 1 unchanged\n"
+        "budgets:   0 written (0 tickets), 1 unchanged\n"
     )
     updated = [c for c in http.calls if "/worklog/updated" in (c.request.url or "")]
     assert updated[0].request.params == {"since": str(SINCE_MS - 120_000)}
