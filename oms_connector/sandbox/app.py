@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 
+from oms_connector.sandbox.calls import Call, CallLog
 from oms_connector.sandbox.clock import ClockError
 from oms_connector.sandbox.documents import is_document
 from oms_connector.sandbox.durations import DurationError, parse_duration
@@ -48,12 +49,14 @@ def create_sandbox_app(
     state: SandboxState,
     webhook_sender: WebhookSender | None = None,
     faults: FaultPlan | None = None,
+    calls: CallLog | None = None,
 ) -> Flask:
-    """The sandbox's app; ``faults`` makes some REST calls fail (see :mod:`.faults`)."""
+    """The sandbox's app; ``faults`` makes some REST calls fail (see :mod:`.faults`);
+    ``calls`` counts every authenticated call."""
     app = Flask("oms_connector.sandbox")
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
-    api = _Api(state, webhook_sender, faults)
+    api = _Api(state, webhook_sender, faults, calls)
     app.before_request(api.authenticate)
     app.before_request(api.inject_fault)
     app.register_error_handler(ApiError, _api_error)
@@ -179,11 +182,16 @@ def _comment(body: dict[str, Any], name: str) -> Any:
 
 class _Api:
     def __init__(
-        self, state: SandboxState, sender: WebhookSender | None, faults: FaultPlan | None
+        self,
+        state: SandboxState,
+        sender: WebhookSender | None,
+        faults: FaultPlan | None,
+        calls: CallLog | None = None,
     ) -> None:
         self.state = state
         self.sender = sender
         self.faults = faults
+        self.calls = calls
 
     @property
     def rep(self) -> Representation:
@@ -232,6 +240,9 @@ class _Api:
             response.headers["WWW-Authenticate"] = 'Basic realm="protected-area"'
             return response
         g.user = user
+        if self.calls is not None:
+            rule = request.url_rule.rule if request.url_rule else request.path
+            self.calls.count(Call(user.email, request.method, rule))
         return None
 
     def inject_fault(self) -> Response | None:

@@ -8,6 +8,7 @@ from types import TracebackType
 from werkzeug.serving import make_server
 
 from oms_connector.sandbox.app import create_sandbox_app
+from oms_connector.sandbox.calls import CallLog
 from oms_connector.sandbox.clock import SandboxClock
 from oms_connector.sandbox.faults import FaultPlan
 from oms_connector.sandbox.seed import Seed, build_state
@@ -40,10 +41,11 @@ class SandboxServer:
         self.clock = clock or SandboxClock(seed.start())
         self.state: SandboxState = build_state(seed, self.clock)
         self.webhooks = WebhookSender(webhook_url, webhook_secret, policy)
+        self.calls = CallLog()
+        """Every authenticated REST call served, by caller, method and route."""
+        app = create_sandbox_app(self.state, self.webhooks, faults, self.calls)
         try:
-            self._server = make_server(
-                host, port, create_sandbox_app(self.state, self.webhooks, faults), threaded=True
-            )
+            self._server = make_server(host, port, app, threaded=True)
         except BaseException:
             self.webhooks.close()
             raise
