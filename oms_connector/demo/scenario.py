@@ -5,7 +5,8 @@ Three months (February to May 2026) of three OMS plans and a priority-only clien
 - ``acme``, 10 h a month, enrolled on the 31st: exactly the worked example of the
   billing rules (an overage and priority work in its second period), with a worklog
   started late on 27 February that still belongs to the first period; renewed on new
-  terms from 30 April (20 h a month at 34.00), as in the rules' section 10;
+  terms from 30 April (20 h a month at 34.00), as in the rules' section 10, then
+  renewing itself, so that today (the demo's last act) is in its term;
 - ``globex``, 20 h a month in London, with 10 prepaid PRIORITY hours: the bank pays
   for urgent work and part of an overage until it runs out;
 - ``initech``, 40 h a month at its own rates, whose first period gets a worklog after
