@@ -43,12 +43,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-import requests
 import yaml
 
 from oms_connector import bootstrap
 from oms_connector.config import load_settings
 from oms_connector.demo.connector_process import ConnectorProcess, demo_environment, free_port
+from oms_connector.demo.sandbox_client import SandboxClient
+from oms_connector.demo.scenario import WorkEntry
 from oms_connector.sandbox.errors import ApiError
 from oms_connector.sandbox.seed import parse_seed
 from oms_connector.sandbox.server import SandboxServer
@@ -68,6 +69,10 @@ class Alerts:
 
     arrived: dict[int, float] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def highest(self) -> int:
+        with self.lock:
+            return max(self.arrived, default=0)
 
     def first_at_or_above(self, threshold: int) -> float:
         """When an alert for this threshold or a higher one came (crossed together, several
@@ -96,18 +101,14 @@ class Alerts:
 @dataclass
 class Site:
     sandbox: SandboxServer
-    session: requests.Session
+    client: SandboxClient
     alerts: Alerts
     tickets: list[str]
 
     def log_work(self, key: str, seconds: int) -> float:
+        """Log work ending now; the instant Jira answered."""
         started = datetime.now(UTC) - timedelta(seconds=seconds)
-        body = {
-            "started": started.strftime("%Y-%m-%dT%H:%M:%S.000+0000"),
-            "timeSpentSeconds": seconds,
-        }
-        url = f"{self.sandbox.url}/rest/api/3/issue/{key}/worklog"
-        self.session.post(url, json=body, timeout=10).raise_for_status()
+        self.client.log_work(WorkEntry(key, started, seconds, "Planned work"))
         return time.monotonic()
 
     def least_used(self) -> Decimal | None:
@@ -197,12 +198,14 @@ def site(args: argparse.Namespace, *, webhooks: bool) -> Iterator[Site]:
         connector = ConnectorProcess(path, port, env, Path(work) / "serve.log")
         try:
             connector.wait_until_ready()
-            with requests.Session() as session:
-                session.auth = DEVELOPER
+            client = SandboxClient(sandbox.url, *DEVELOPER)
+            try:
                 tickets = [f"{PROJECT}-{n}" for n in range(1, args.tickets + 1)]
-                found = Site(sandbox, session, alerts, tickets)
+                found = Site(sandbox, client, alerts, tickets)
                 wait(lambda: found.least_used() == 0, 30, "the first budget")
                 yield found
+            finally:
+                client.close()
         finally:
             connector.stop()
             receiver.shutdown()
@@ -232,7 +235,7 @@ def freshness(args: argparse.Namespace, *, webhooks: bool) -> dict[str, Any]:
         watcher.join(args.interval + 120)
         if watcher.is_alive():
             raise SystemExit(f"freshness: the budget showed {len(budget)} of {count} worklogs")
-        wait(lambda: max(s.alerts.arrived, default=0) >= count, 30, "the last alert")
+        wait(lambda: s.alerts.highest() >= count, 30, "the last alert")
         alert = [s.alerts.first_at_or_above(i + 1) - logged[i] for i in range(count)]
     return {
         "samples": count,
