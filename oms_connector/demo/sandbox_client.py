@@ -8,6 +8,7 @@ from typing import Any
 import requests
 
 from oms_connector.demo.scenario import Drill, Ticket, WorkEntry
+from oms_connector.sandbox.documents import document_text
 
 TIMEOUT_SECONDS = 15.0
 
@@ -90,7 +91,7 @@ class SandboxClient:
     def comment_texts(self, key: str) -> list[str]:
         """The issue's comments as plain text, oldest first."""
         page = self._call("GET", f"/rest/api/3/issue/{key}/comment")
-        return [_plain_text(comment["body"]) for comment in page["comments"]]
+        return [document_text(comment["body"]) for comment in page["comments"]]
 
     # -- the sandbox's own controls ------------------------------------------------------------
 
@@ -116,15 +117,3 @@ class SandboxClient:
     def deliveries(self) -> dict[str, Any]:
         status: dict[str, Any] = self._call("GET", "/_sandbox/webhooks")
         return status
-
-
-def _plain_text(node: Any) -> str:
-    """The text of an Atlassian Document (or of a plain string body)."""
-    if isinstance(node, str):
-        return node
-    if not isinstance(node, dict):
-        return ""
-    if node.get("type") == "text":
-        return str(node.get("text", ""))
-    parts = [_plain_text(child) for child in node.get("content", [])]
-    return ("\n" if node.get("type") == "doc" else "").join(parts)
