@@ -12,8 +12,8 @@ from the moment Jira answered the POST, until
 
 Two ways in: ``webhook`` (the sandbox delivers webhooks) and ``sync`` (it sends none:
 only the worker's sync pass, every ``--interval`` seconds, finds the work; Jira's
-worklog feed leaves out the last minute, so a worklog is found one minute after it is
-logged at the earliest). Budgets are written at most once per ``--refresh`` seconds
+worklog feed leaves out the last minute, so the pass reads the worklogs of the issues
+updated in it from each issue). Budgets are written at most once per ``--refresh`` seconds
 per plan (``writeback.refresh_seconds``).
 
 Then the cost: ``--burst`` worklogs of 6 minutes on the same plan by webhook, as fast

@@ -39,6 +39,7 @@ from oms_connector.adapters.jira_payloads import (
     MyselfPayload,
     PayloadError,
     SearchPagePayload,
+    WorklogPagePayload,
     document_text,
     parse,
     parse_field_list,
@@ -51,6 +52,7 @@ LOG = logging.getLogger(__name__)
 
 WORKLOG_IDS_PER_CALL = 1000
 ISSUES_PER_BULK_FETCH = 100
+ISSUE_WORKLOGS_PER_PAGE = 5000
 ISSUES_PER_SEARCH_PAGE = 100
 TIME_TRACKING_FIELD = "timetracking"
 BULK_PROPERTY_ISSUES = 1000
@@ -255,6 +257,18 @@ class JiraRestGateway:
                 raise JiraResponseError(str(exc)) from exc
             found.extend(p.to_worklog() for p in payloads)
         return found
+
+    def issue_worklogs(self, issue_id: str) -> list[Worklog]:
+        """Every worklog of one issue, ``ISSUE_WORKLOGS_PER_PAGE`` a call."""
+        path = f"issue/{_segment(issue_id)}/worklog"
+        found: list[Worklog] = []
+        while True:
+            params = {"startAt": len(found), "maxResults": ISSUE_WORKLOGS_PER_PAGE}
+            data = self._send("GET", path, params=params)
+            page = self._parse(WorklogPagePayload, data, f"{path} page")
+            found.extend(p.to_worklog() for p in page.worklogs)
+            if not page.worklogs or len(found) >= page.total:
+                return found
 
     # -- issues -----------------------------------------------------------------------------
 

@@ -299,6 +299,14 @@ class ChangedWorklogsPayload(_Payload):
         return None if self.until is None else epoch_ms_to_datetime(self.until)
 
 
+class WorklogPagePayload(_Payload):
+    """A page of ``issue/{id}/worklog``."""
+
+    worklogs: list[WorklogPayload]
+    start_at: int = Field(default=0, alias="startAt", ge=0)
+    total: int = Field(default=0, ge=0)
+
+
 class SearchPagePayload(_Payload):
     """A page of ``search/jql`` (``nextPageToken``) or of Data Center's ``search`` (``startAt``)."""
 

@@ -151,6 +151,12 @@ def summary(report: SyncReport) -> str:
         f" ({report.issues_fetched_for_worklogs:,} issues fetched for them)",
         f"deletions: {report.deletions_read:,} read, {report.deletions_stored:,} stored",
     ]
+    if report.recent_issues_read:
+        lines.append(
+            f"last minute: {report.recent_worklogs_read:,} worklogs read from"
+            f" {report.recent_issues_read:,} issues changed in it,"
+            f" {report.recent_worklogs_stored:,} stored"
+        )
     if report.worklogs_not_returned:
         lines.append(
             f"not returned by worklog/list: {report.worklogs_not_returned:,} worklogs"

@@ -82,6 +82,10 @@ class JiraGateway(Protocol):
         """The current versions of these worklogs; deleted ones are simply absent."""
         ...
 
+    def issue_worklogs(self, issue_id: str) -> list[Worklog]:
+        """Every worklog of one issue as it is now, the last minute's changes included."""
+        ...
+
     def search_issues(self, jql: str) -> Iterator[Sequence[FetchedIssue]]:
         """Issues matching ``jql``, page by page, with only the fields classification reads."""
         ...

@@ -11,6 +11,13 @@ in the same transaction, drained after the commit. Reads start an overlap before
 checkpoint (Jira leaves out the last minute and its search index lags), and ingest
 makes repeats harmless.
 
+Because the feed leaves out the last minute, the worklogs of issues the search saw
+updated within it (``FEED_LAG`` plus a margin for the two clocks) are read from the
+issue itself (``issue/{id}/worklog``), at most ``RECENT_ISSUES_READ`` issues a pass:
+work logged a moment ago counts in this pass, not a minute later. The feed returns the
+same worklogs on a later pass, and ingest makes that repeat harmless; deletions still
+wait for the deleted feed.
+
 Worklogs that ``worklog/list`` does not return (deleted since, or not visible to the
 connector's account) are counted and logged, never taken for deletions: only the
 ``worklog/deleted`` feed and ``worklog_deleted`` webhooks delete.
@@ -42,6 +49,12 @@ from oms_connector.services.ports import Clock, IssueFact, Store, UnitOfWork
 LOG = logging.getLogger(__name__)
 
 MIN_OVERLAP = timedelta(seconds=60)
+FEED_LAG = timedelta(seconds=60)
+"""What ``worklog/updated`` leaves out: the changes of the minute before the request."""
+CLOCK_MARGIN = timedelta(seconds=30)
+"""Allowed difference between Jira's clock and ours when telling what the feed left out."""
+RECENT_ISSUES_READ = 50
+"""Issues whose worklogs one pass reads directly; more wait for the feed, a minute later."""
 RECONCILE_BATCH = 100
 """Issue ids read back per call, the most ``issue/bulkfetch`` takes."""
 WIDEST_UTC_OFFSET = timedelta(hours=14)
@@ -72,6 +85,10 @@ class SyncReport:
     worklogs_stored: int = 0
     worklogs_not_returned: int = 0
     """Changed worklogs ``worklog/list`` did not return: deleted since, or not visible."""
+    recent_issues_read: int = 0
+    """Issues changed within the feed's lag whose worklogs were read from the issue."""
+    recent_worklogs_read: int = 0
+    recent_worklogs_stored: int = 0
     deletions_read: int = 0
     deletions_stored: int = 0
     reconciled: bool = False
@@ -173,9 +190,13 @@ class SyncService:
         self._passes += 1
         report = SyncReport()
         known_issues: set[str] = set()
+        recent: list[str] = []
         if self._projects:
-            self._sync_issues(self._from(Stage.ISSUES, since), report, known_issues, progress)
+            self._sync_issues(
+                self._from(Stage.ISSUES, since), report, known_issues, recent, progress
+            )
         self._sync_worklogs(self._from(Stage.WORKLOGS, since), report, known_issues, progress)
+        self._sync_recent_worklogs(recent, report)
         self._sync_deletions(self._from(Stage.DELETIONS, since), report, progress)
         if self._projects and (reconcile or self._reconcile_due()):
             self._reconcile(report, known_issues)
@@ -199,17 +220,21 @@ class SyncService:
         checkpoint: datetime,
         report: SyncReport,
         known: set[str],
+        recent: list[str],
         progress: ProgressCallback,
     ) -> None:
         jql = issues_jql(
             self._projects, jql_time(checkpoint - self._overlap, self._gateway.user_timezone())
         )
         reached = checkpoint
+        left_out_after = self._clock.now() - FEED_LAG - CLOCK_MARGIN
         for page in self._gateway.search_issues(jql):
             with self._store.unit_of_work() as uow:
                 for issue in page:
                     report.issues_stored += self._apply_issue(uow, issue)
                     known.add(issue.snapshot.id)
+                    if issue.updated >= left_out_after:
+                        recent.append(issue.snapshot.id)
                 report.issues_read += len(page)
                 reached = max([reached, *(issue.updated for issue in page)])
                 self._advance(uow, Stage.ISSUES, reached, report)
@@ -245,6 +270,27 @@ class SyncService:
                 uow.commit()
             self._follow_up()
             progress(Stage.WORKLOGS, reached, report)
+
+    def _sync_recent_worklogs(self, recent: Sequence[str], report: SyncReport) -> None:
+        """Worklogs of issues changed within the feed's lag, read from each issue."""
+        wanted = list(dict.fromkeys(recent))
+        if len(wanted) > RECENT_ISSUES_READ:
+            LOG.info(
+                "sync: %d issues changed in the last minute; the worklogs of %d are read "
+                "now, the rest come with the worklog feed on a later pass",
+                len(wanted),
+                RECENT_ISSUES_READ,
+            )
+        for issue_id in wanted[:RECENT_ISSUES_READ]:
+            worklogs = self._gateway.issue_worklogs(issue_id)
+            with self._store.unit_of_work() as uow:
+                for worklog in worklogs:
+                    stored = self._ingest.apply_worklog(uow, worklog) is Outcome.STORED
+                    report.recent_worklogs_stored += stored
+                report.recent_worklogs_read += len(worklogs)
+                uow.commit()
+            self._follow_up()
+        report.recent_issues_read += min(len(wanted), RECENT_ISSUES_READ)
 
     def _sync_deletions(
         self, checkpoint: datetime, report: SyncReport, progress: ProgressCallback

@@ -109,6 +109,14 @@ def _worklog_list(http: responses.RequestsMock, gateway: JiraRestGateway) -> obj
     return gateway.worklogs(["1", "2", "3"])
 
 
+def _issue_worklogs(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
+    first = {"startAt": 0, "maxResults": 1, "total": 2, "worklogs": [worklog(1, 10001)]}
+    second = {"startAt": 1, "maxResults": 1, "total": 2, "worklogs": [worklog(2, 10001)]}
+    http.get(f"{API}/issue/10001/worklog", json=first)
+    http.get(f"{API}/issue/10001/worklog", json=second)
+    return gateway.issue_worklogs("10001")
+
+
 def _search(http: responses.RequestsMock, gateway: JiraRestGateway) -> object:
     http.post(f"{API}/search/jql", json={"issues": [issue(1, "ACME-1")], "nextPageToken": "n2"})
     http.post(f"{API}/search/jql", json={"issues": [issue(2, "ACME-2")]})
@@ -205,6 +213,7 @@ EXERCISES: dict[str, tuple[Exercise, int]] = {
     "worklog/updated with its next page": (_changed_worklogs("worklog/updated"), 2),
     "worklog/deleted with its next page": (_changed_worklogs("worklog/deleted"), 2),
     "worklog/list": (_worklog_list, 1),
+    "issue worklogs with their next page": (_issue_worklogs, 2),
     "search/jql with its next page token": (_search, 2),
     "issue/bulkfetch": (_bulkfetch, 1),
     "field": (_fields, 1),

@@ -134,6 +134,49 @@ def test_a_worklog_id_that_is_not_a_number_is_refused_before_any_call(
     assert len(http.calls) == 0
 
 
+def test_an_issues_worklogs_are_read_page_by_page_until_the_total(
+    http: responses.RequestsMock, gateway: JiraRestGateway
+) -> None:
+    page = {"maxResults": 5000, "total": 3}
+    http.get(
+        f"{API}/issue/10002/worklog",
+        json={**page, "startAt": 0, "worklogs": [worklog(1), worklog(2)]},
+        match=[matchers.query_param_matcher({"startAt": "0", "maxResults": "5000"})],
+    )
+    http.get(
+        f"{API}/issue/10002/worklog",
+        json={**page, "startAt": 2, "worklogs": [worklog(3, seconds=60)]},
+        match=[matchers.query_param_matcher({"startAt": "2", "maxResults": "5000"})],
+    )
+
+    found = gateway.issue_worklogs("10002")
+
+    assert [(w.id, w.issue_id, w.seconds) for w in found] == [
+        ("1", "10002", 12000),
+        ("2", "10002", 12000),
+        ("3", "10002", 60),
+    ]
+    assert len(http.calls) == 2
+
+
+def test_an_issue_worklog_page_without_worklogs_ends_the_read(
+    http: responses.RequestsMock, gateway: JiraRestGateway
+) -> None:
+    http.get(f"{API}/issue/10002/worklog", json={"startAt": 0, "total": 7, "worklogs": []})
+
+    assert gateway.issue_worklogs("10002") == []
+    assert len(http.calls) == 1
+
+
+def test_a_malformed_issue_worklog_page_names_what_is_wrong(
+    http: responses.RequestsMock, gateway: JiraRestGateway
+) -> None:
+    http.get(f"{API}/issue/10002/worklog", json={"startAt": 0, "total": 1, "worklogs": [{}]})
+
+    with pytest.raises(JiraResponseError, match=r"issue/10002/worklog page: worklogs\.0\.id"):
+        gateway.issue_worklogs("10002")
+
+
 def test_search_follows_next_page_token_and_asks_only_for_the_fields_classification_reads(
     http: responses.RequestsMock, make_gateway: GatewayFactory
 ) -> None:

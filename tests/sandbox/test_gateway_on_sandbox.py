@@ -85,6 +85,21 @@ def test_a_deletion_reaches_the_gateway_after_the_lag(
     assert (before, after) == ([], ["20002"])
 
 
+def test_work_logged_a_moment_ago_is_read_from_the_issue_before_the_feed_has_it(
+    gateway: JiraRestGateway, sandbox: SandboxServer
+) -> None:
+    added = sandbox.state.add_worklog("ACME-1", sandbox.state.users()[1], START, 900)
+
+    feed = [c.worklog_id for p in gateway.worklog_changes(START) for c in p.changes]
+    read = gateway.issue_worklogs("ACME-1")
+
+    assert str(added.id) not in feed
+    assert [(w.id, w.issue_id, w.seconds) for w in read] == [
+        ("20001", "10000", 3600),
+        (str(added.id), "10000", 900),
+    ]
+
+
 def test_the_gateway_searches_issues_across_pages_and_classifies_their_fields(
     gateway: JiraRestGateway, sandbox: SandboxServer
 ) -> None:

@@ -97,6 +97,10 @@ class FakeGateway:
         self._call("worklogs", list(ids))
         return [self.worklogs_by_id[i] for i in ids if i in self.worklogs_by_id]
 
+    def issue_worklogs(self, issue_id: str) -> list[Worklog]:
+        self._call("issue_worklogs", issue_id)
+        return [w for w in self.worklogs_by_id.values() if w.issue_id == issue_id]
+
     def search_issues(self, jql: str) -> Iterator[list[Fetched]]:
         self._call("search_issues", jql)
         for number, page in enumerate(self.issue_pages, start=1):
