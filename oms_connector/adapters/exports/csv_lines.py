@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
-from oms_connector.adapters.exports.invoice_lines import ExportDialect, money, ordered
+from oms_connector.adapters.exports.invoice_lines import csv_text, money, ordered
 from oms_connector.adapters.exports.settings import ExportOptions
 from oms_connector.domain.lines import Line
 from oms_connector.domain.statements import Statement
@@ -33,12 +31,8 @@ HEADER = (
 def write_csv(statements: Iterable[Statement], options: ExportOptions) -> str:
     """Rows in export order; period ends are exclusive, as in the JSON schema."""
     del options  # the plain export books nothing
-    out = io.StringIO()
-    writer = csv.writer(out, dialect=ExportDialect)
-    writer.writerow(HEADER)
-    for statement in ordered(statements):
-        writer.writerows(_row(statement, line) for line in statement.lines)
-    return out.getvalue()
+    rows = (_row(s, line) for s in ordered(statements) for line in s.lines)
+    return csv_text(HEADER, rows)
 
 
 def _row(statement: Statement, line: Line) -> tuple[str, ...]:

@@ -13,7 +13,9 @@ for the client, not for the books: they are left out.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+import io
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -36,6 +38,30 @@ class ExportDialect(csv.Dialect):
     quoting = csv.QUOTE_MINIMAL
     skipinitialspace = False
     strict = True
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet read a cell as a formula (OWASP, CSV injection)."""
+NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` as text a spreadsheet will not run: a leading ``'`` before a formula start.
+
+    Numbers (``-12.50``) stay numbers.
+    """
+    if cell.startswith(FORMULA_STARTS) and NUMBER.fullmatch(cell) is None:
+        return "'" + cell
+    return cell
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    """The header and the rows in the export dialect, every cell made spreadsheet-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out, dialect=ExportDialect)
+    writer.writerow(header)
+    writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
+    return out.getvalue()
 
 
 class InvoiceExportError(ValueError):

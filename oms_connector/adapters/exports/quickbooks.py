@@ -11,14 +11,12 @@ most 21 characters of an invoice number, so a longer statement number is refused
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from oms_connector.adapters.exports.invoice_lines import (
-    ExportDialect,
     InvoiceExportError,
     InvoiceLine,
+    csv_text,
     invoices,
     money,
 )
@@ -44,13 +42,11 @@ MAX_INVOICE_NUMBER = 21
 
 
 def write_quickbooks(statements: Iterable[Statement], options: ExportOptions) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, dialect=ExportDialect)
-    writer.writerow(HEADER)
+    rows: list[tuple[str, ...]] = []
     for statement, lines in invoices(statements, "QuickBooks Online"):
         _check_number(statement)
-        writer.writerows(_row(statement, item, options) for item in lines)
-    return out.getvalue()
+        rows.extend(_row(statement, item, options) for item in lines)
+    return csv_text(HEADER, rows)
 
 
 def _check_number(statement: Statement) -> None:

@@ -11,13 +11,11 @@ sales invoice into Xero"; the 27-column header reproduced in public importers).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from oms_connector.adapters.exports.invoice_lines import (
-    ExportDialect,
     InvoiceLine,
+    csv_text,
     invoices,
     money,
 )
@@ -58,12 +56,12 @@ DATE_FORMAT = "%d/%m/%Y"
 
 
 def write_xero(statements: Iterable[Statement], options: ExportOptions) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, dialect=ExportDialect)
-    writer.writerow(HEADER)
-    for statement, lines in invoices(statements, "Xero"):
-        writer.writerows(_row(statement, item, options) for item in lines)
-    return out.getvalue()
+    rows = (
+        _row(statement, item, options)
+        for statement, lines in invoices(statements, "Xero")
+        for item in lines
+    )
+    return csv_text(HEADER, rows)
 
 
 def _row(statement: Statement, item: InvoiceLine, options: ExportOptions) -> tuple[str, ...]:
