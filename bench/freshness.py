@@ -291,11 +291,14 @@ def burst(args: argparse.Namespace) -> dict[str, Any]:
 
 def call_kind(route: str) -> str:
     """``bulk``: the budget's bulk write, ``tasks``: following its task; ``sync``: the
-    worker's passes (search, worklog feeds, fields); ``tickets``: calls about one ticket."""
+    worker's passes (search, worklog feeds and the reads of the last minute's issues,
+    fields); ``tickets``: writes about one ticket."""
     if route.endswith("/issue/properties/<key>"):
         return "bulk"
     if route.endswith("/task/<task_id>"):
         return "tasks"
+    if route.startswith("GET ") and route.endswith("/issue/<id_or_key>/worklog"):
+        return "sync"
     if "/issue/<id_or_key>" in route:
         return "tickets"
     return "sync"
