@@ -17,9 +17,11 @@ through the pool (see ``event_writer``); its connection gets the same checks.
 
 from __future__ import annotations
 
+import os
 import re
 import select
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -58,8 +60,11 @@ def create_store_engine(url: str) -> Engine:
         # a port that is really a password) is repeated, and the cause is not chained.
         raise DatabaseUrlError(_unparsable(url)) from None
     if parsed.get_backend_name() == "sqlite":
+        in_memory = parsed.database in (None, "", ":memory:")
+        if not in_memory and not parsed.query.get("uri"):
+            _create_private(Path(str(parsed.database)))
         engine = create_engine(parsed)
-        _configure_sqlite(engine, in_memory=parsed.database in (None, "", ":memory:"))
+        _configure_sqlite(engine, in_memory=in_memory)
         return engine
     if parsed.get_backend_name() == "postgresql":
         engine = create_engine(parsed, pool_recycle=POSTGRES_POOL_RECYCLE_SECONDS)
@@ -68,6 +73,20 @@ def create_store_engine(url: str) -> Engine:
     raise DatabaseUrlError(
         f"database.url: {parsed.get_backend_name()!r} is not supported (use sqlite or postgresql)"
     )
+
+
+def _create_private(path: Path) -> None:
+    """Create the database file readable by its owner only, if it does not exist yet.
+
+    It holds summaries, descriptions and whole webhook bodies; SQLite gives its WAL and
+    shared-memory files the database file's permissions.
+    """
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        return
+    except OSError:
+        return  # SQLite's own open then names the problem
 
 
 def _unparsable(url: str) -> str:
