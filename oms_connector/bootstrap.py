@@ -6,12 +6,13 @@ the settings, and release what they opened with the ``close`` callable they get 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine, make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DatabaseError, SQLAlchemyError
 
 from oms_connector.adapters.jira_gateway import (
     Deployment,
@@ -38,7 +39,7 @@ from oms_connector.services.close import CloseService
 from oms_connector.services.events import JiraEvents
 from oms_connector.services.followup import FollowUp
 from oms_connector.services.ingest import Ingest
-from oms_connector.services.ports import Clock, Store
+from oms_connector.services.ports import Clock, Store, StoreUnavailableError
 from oms_connector.services.reclassify import ChangedIssues, ReclassifyService
 from oms_connector.services.renewals import RenewalReminders
 from oms_connector.services.sync import SyncService
@@ -64,7 +65,8 @@ def upgrade_database(settings: Settings) -> None:
     """Apply every migration to the configured database."""
     engine = _engine(settings)
     try:
-        upgrade(engine)
+        with _reaching(settings):
+            upgrade(engine)
     finally:
         engine.dispose()
 
@@ -78,7 +80,8 @@ def open_store(settings: Settings) -> tuple[SqlStore, Callable[[], None]]:
     """
     engine = _engine(settings)
     try:
-        _bring_up_to_date(engine)
+        with _reaching(settings):
+            _bring_up_to_date(engine)
     except BaseException:
         engine.dispose()
         raise
@@ -114,6 +117,26 @@ def open_existing_store(settings: Settings) -> tuple[SqlStore, Callable[[], None
         return None
     store = SqlStore(engine)
     return store, store.close
+
+
+@contextmanager
+def _reaching(settings: Settings) -> Iterator[None]:
+    """A database that cannot be reached or opened: one line naming it, never its password."""
+    try:
+        yield
+    except DatabaseError as error:
+        raise StoreUnavailableError(
+            f"cannot open the database {_shown(settings.database.url)}: {_reason(error)}"
+        ) from None
+
+
+def _shown(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _reason(error: DatabaseError) -> str:
+    lines = str(error.orig).strip().splitlines() or [type(error.orig).__name__]
+    return lines[0][:200]
 
 
 def _engine(settings: Settings) -> Engine:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from oms_connector import __version__
 from oms_connector.commands import (
+    EXIT_FAILURE,
     EXIT_USAGE,
     Command,
     CommandModule,
@@ -29,6 +30,7 @@ from oms_connector.commands import (
     sync,
 )
 from oms_connector.config import CONFIG_PATH_VARIABLE, ConfigError, config_path, load_config
+from oms_connector.services.ports import StoreUnavailableError
 
 COMMAND_MODULES: tuple[CommandModule, ...] = (
     plans,
@@ -77,3 +79,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"{path}: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreUnavailableError as error:
+        print(f"oms-connector: {error}", file=sys.stderr)
+        return EXIT_FAILURE

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,64 @@ def test_the_command_line_reports_an_unparsable_url_as_a_configuration_error(
         f"a password); {FORMS}\n"
     )
     assert "s3cret" not in captured.out + captured.err
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("command", [["statements"], ["close"], ["db", "upgrade"]])
+def test_a_database_that_does_not_answer_is_one_line_without_its_password(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+) -> None:
+    clear_oms_environment(monkeypatch)
+    path = write(tmp_path, VALID)
+    port = _closed_port()
+    monkeypatch.setenv("OMS_DATABASE__URL", f"postgresql+psycopg://oms:s3cret@127.0.0.1:{port}/oms")
+
+    status = main(["--config", str(path), *command])
+
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.err.splitlines() == [
+        f"oms-connector: cannot open the database postgresql+psycopg://oms:***@127.0.0.1:{port}"
+        f'/oms: connection failed: connection to server at "127.0.0.1", port {port} failed: '
+        "Connection refused"
+    ]
+    assert "s3cret" not in captured.out + captured.err
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: p.write_text("not a database at all\n" * 100), "file is not a database"),
+        (lambda p: None, "unable to open database file"),
+    ],
+    ids=["not a database", "directory missing"],
+)
+def test_a_sqlite_file_that_cannot_be_opened_is_one_line_naming_it(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    make: Callable[[Path], object],
+    reason: str,
+) -> None:
+    clear_oms_environment(monkeypatch)
+    path = write(tmp_path, VALID)
+    database = tmp_path / "garbage.sqlite3"
+    make(database)
+    if not database.exists():
+        database = tmp_path / "missing" / "oms.sqlite3"
+    monkeypatch.setenv("OMS_DATABASE__URL", f"sqlite:///{database}")
+
+    status = main(["--config", str(path), "statements"])
+
+    assert status == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"oms-connector: cannot open the database sqlite:///{database}: {reason}"
+    ]
