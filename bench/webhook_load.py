@@ -72,7 +72,7 @@ from oms_connector.adapters.sql.engine import create_store_engine, upgrade
 from webhook_app.signature import sign
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-secret"
+SECRET = "bench-webhook-secret"
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 WRK_SCRIPT = ROOT / "bench" / "wrk" / "signed_posts.lua"
 PATH = "/webhooks/jira"

@@ -11,7 +11,7 @@ import logging
 
 from flask import Flask
 
-from oms_connector.config import Settings
+from oms_connector.config import ConfigError, Settings
 from webhook_app import health, webhook
 from webhook_app.dependencies import AppServices, build_services
 from webhook_app.pages import register_pages
@@ -23,7 +23,8 @@ __all__ = ["AppServices", "create_app"]
 
 
 def create_app(settings: Settings, services: AppServices | None = None) -> Flask:
-    """The app; raises ``ConfigError`` when no webhook secret is set and unsigned is not allowed."""
+    """The app; raises ``ConfigError`` when no webhook secret is set and unsigned is not
+    allowed, or when the webhook secret or the admin token is blank or too short."""
     secret = _webhook_secret(settings)
     app = Flask(__name__)
     # One byte more than allowed: on a body without Content-Length (chunked) Werkzeug
@@ -41,6 +42,13 @@ def create_app(settings: Settings, services: AppServices | None = None) -> Flask
 
 
 def _webhook_secret(settings: Settings) -> bytes | None:
+    problems = [
+        s.problem
+        for s in (settings.webhook.environment_secret, settings.pages.environment_secret)
+        if s.problem is not None
+    ]
+    if problems:
+        raise ConfigError(problems)
     secret = settings.webhook.secret
     if secret is not None:
         return secret.get_secret_value().encode("utf-8")

@@ -19,6 +19,7 @@ from oms_connector.commands import (
 )
 from oms_connector.commands.tables import Column, Row, add_format_option, format_table, to_json
 from oms_connector.config import Settings
+from oms_connector.config.sections import EnvironmentSecret
 from oms_connector.domain.calendar import PlanCalendar, Standing
 from oms_connector.domain.money import CENT
 from oms_connector.domain.plans import Plan
@@ -92,6 +93,7 @@ def check_config(args: argparse.Namespace, settings: Settings) -> int:
     plans = settings.domain_plans()
     as_of: date | None = args.as_of
     secrets = _secrets(settings)
+    bad_secrets = [secret.problem for secret in secrets if secret.problem is not None]
     settled, refused = _billed(settings, plans)
     grace = settings.defaults.close_grace_days
     notes = {plan.id: _notes(plan, as_of, grace, settled.get(plan.id, set())) for plan in plans}
@@ -102,11 +104,17 @@ def check_config(args: argparse.Namespace, settings: Settings) -> int:
                 for plan in plans
             ],
             "secrets": [
-                {"key": key, "variable": name, "set": is_set} for key, name, is_set in secrets
+                {
+                    "key": secret.key,
+                    "variable": secret.variable,
+                    "set": secret.value is not None,
+                    "problem": secret.problem,
+                }
+                for secret in secrets
             ],
         }
         sys.stdout.write(to_json(document))
-        return EXIT_FAILURE if refused else EXIT_OK
+        return EXIT_FAILURE if refused or bad_secrets else EXIT_OK
     noun = "plan" if len(plans) == 1 else "plans"
     out = [f"Configuration OK: {len(plans)} {noun}.\n"]
     if refused:
@@ -114,9 +122,9 @@ def check_config(args: argparse.Namespace, settings: Settings) -> int:
             f"Configuration valid: {len(plans)} {noun}, but the close refuses {len(refused)} "
             "of them (each named on standard error): billed periods keep their terms.\n"
         )
-    out.extend(
-        f"{key}: {name} is {'set' if is_set else 'not set'}\n" for key, name, is_set in secrets
-    )
+    if bad_secrets and not refused:
+        out[0] = f"Configuration refused: {len(bad_secrets)} secret(s) cannot be used.\n"
+    out.extend(f"{s.key}: {s.variable} is {_secret_state(s)}\n" for s in secrets)
     out.append("\n")
     out.append(format_table(PLAN_COLUMNS, [_plan_row(plan, as_of) for plan in plans]))
     for plan in plans:
@@ -125,9 +133,9 @@ def check_config(args: argparse.Namespace, settings: Settings) -> int:
             out.append(format_table(TERM_COLUMNS, _term_rows(plan)))
         out.extend(f"  {line}\n" for line in _note_lines(notes[plan.id]))
     sys.stdout.write("".join(out))
-    for line in refused.values():
+    for line in [*refused.values(), *bad_secrets]:
         print(line, file=sys.stderr)
-    return EXIT_FAILURE if refused else EXIT_OK
+    return EXIT_FAILURE if refused or bad_secrets else EXIT_OK
 
 
 def _billed(settings: Settings, plans: list[Plan]) -> tuple[dict[str, set[int]], dict[str, str]]:
@@ -185,17 +193,19 @@ def _note_lines(notes: Row) -> list[str]:
     return lines
 
 
-def _secrets(settings: Settings) -> list[tuple[str, str, bool]]:
-    """Which secret variables are set (never their values)."""
+def _secrets(settings: Settings) -> list[EnvironmentSecret]:
+    """The secret variables: set, refused or not set (never their values)."""
     return [
-        ("jira.token_env", settings.jira.token_env, settings.jira.token is not None),
-        ("webhook.secret_env", settings.webhook.secret_env, settings.webhook.secret is not None),
-        (
-            "pages.admin_token_env",
-            settings.pages.admin_token_env,
-            settings.pages.admin_token is not None,
-        ),
+        settings.jira.environment_secret,
+        settings.webhook.environment_secret,
+        settings.pages.environment_secret,
     ]
+
+
+def _secret_state(secret: EnvironmentSecret) -> str:
+    if secret.problem is not None:
+        return "refused"
+    return "set" if secret.value is not None else "not set"
 
 
 def _today(plan: Plan) -> date:

@@ -3,7 +3,7 @@
 It needs no configuration file: the seed file (``--seed``, see
 ``oms_connector/sandbox/SEED.md``) gives its users, projects, issues and worklogs;
 without one it starts with one user (``connector@example.com``, API token
-``sandbox-token``) and one empty project, ``DEMO``.
+``local-sandbox-token``) and one empty project, ``DEMO``.
 """
 
 from __future__ import annotations

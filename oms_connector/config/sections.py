@@ -42,13 +42,46 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-def _secret_from_environment(name: str) -> SecretStr | None:
-    value = os.environ.get(name, "")
-    return SecretStr(value) if value else None
+MIN_SECRET_LENGTH = 16
+"""The fewest characters a secret may have: a shorter one is guessed too easily."""
 
 
-def _missing_secret(key: str, name: str, what: str) -> ConfigError:
-    return ConfigError([f"{key}: the environment variable {name} is not set (it holds {what})"])
+class EnvironmentSecret:
+    """A secret read from an environment variable, and what is wrong with it, if anything.
+
+    Unset (or empty) is ``value is None``; blank or shorter than ``MIN_SECRET_LENGTH``
+    is a ``problem``, and the secret is refused wherever it is required.
+    """
+
+    def __init__(self, key: str, variable: str, what: str) -> None:
+        self.key, self.variable, self.what = key, variable, what
+        raw = os.environ.get(variable, "")
+        self.problem: str | None = None
+        if raw and not raw.strip():
+            self.problem = f"{key}: the environment variable {variable} is blank (it holds {what})"
+        elif raw and len(raw) < MIN_SECRET_LENGTH:
+            self.problem = (
+                f"{key}: the environment variable {variable} holds {len(raw)} characters; "
+                f"{what} must have at least {MIN_SECRET_LENGTH}"
+            )
+        self._value = SecretStr(raw) if raw and self.problem is None else None
+
+    @property
+    def value(self) -> SecretStr | None:
+        """The secret when it is set and acceptable."""
+        return self._value
+
+    def require(self) -> SecretStr:
+        if self.problem is not None:
+            raise ConfigError([self.problem])
+        if self._value is None:
+            raise ConfigError(
+                [
+                    f"{self.key}: the environment variable {self.variable} is not set "
+                    f"(it holds {self.what})"
+                ]
+            )
+        return self._value
 
 
 class JiraSettings(Section):
@@ -66,22 +99,25 @@ class JiraSettings(Section):
     max_wait_seconds: int = Field(default=300, ge=1, le=3600)
     """The longest wait honoured from a ``Retry-After`` header."""
 
-    _token: SecretStr | None = PrivateAttr(default=None)
+    _token: EnvironmentSecret | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _read_token(self) -> Self:
-        self._token = _secret_from_environment(self.token_env)
+        self._token = EnvironmentSecret("jira.token_env", self.token_env, "the Jira token")
         return self
 
     @property
-    def token(self) -> SecretStr | None:
-        """The API token (Cloud) or personal access token (Data Center), if set."""
+    def environment_secret(self) -> EnvironmentSecret:
+        assert self._token is not None
         return self._token
 
+    @property
+    def token(self) -> SecretStr | None:
+        """The API token (Cloud) or personal access token (Data Center), if set and usable."""
+        return self.environment_secret.value
+
     def require_token(self) -> SecretStr:
-        if self._token is None:
-            raise _missing_secret("jira.token_env", self.token_env, "the Jira token")
-        return self._token
+        return self.environment_secret.require()
 
 
 class DatabaseSettings(Section):
@@ -93,22 +129,27 @@ class WebhookSettings(Section):
     allow_unsigned: bool = False
     max_body_bytes: int = Field(default=1_048_576, gt=0)
 
-    _secret: SecretStr | None = PrivateAttr(default=None)
+    _secret: EnvironmentSecret | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _read_secret(self) -> Self:
-        self._secret = _secret_from_environment(self.secret_env)
+        self._secret = EnvironmentSecret(
+            "webhook.secret_env", self.secret_env, "the webhook secret"
+        )
         return self
 
     @property
-    def secret(self) -> SecretStr | None:
-        """The shared secret Jira signs webhooks with, if set."""
+    def environment_secret(self) -> EnvironmentSecret:
+        assert self._secret is not None
         return self._secret
 
+    @property
+    def secret(self) -> SecretStr | None:
+        """The shared secret Jira signs webhooks with, if set and usable."""
+        return self.environment_secret.value
+
     def require_secret(self) -> SecretStr:
-        if self._secret is None:
-            raise _missing_secret("webhook.secret_env", self.secret_env, "the webhook secret")
-        return self._secret
+        return self.environment_secret.require()
 
 
 class PagesSettings(Section):
@@ -116,23 +157,26 @@ class PagesSettings(Section):
 
     admin_token_env: EnvironmentVariable = "OMS_ADMIN_TOKEN"  # noqa: S105 - a variable name
 
-    _admin_token: SecretStr | None = PrivateAttr(default=None)
+    _admin_token: EnvironmentSecret | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _read_token(self) -> Self:
-        self._admin_token = _secret_from_environment(self.admin_token_env)
+        self._admin_token = EnvironmentSecret(
+            "pages.admin_token_env", self.admin_token_env, "the statement pages' admin token"
+        )
         return self
 
     @property
-    def admin_token(self) -> SecretStr | None:
+    def environment_secret(self) -> EnvironmentSecret:
+        assert self._admin_token is not None
         return self._admin_token
 
+    @property
+    def admin_token(self) -> SecretStr | None:
+        return self.environment_secret.value
+
     def require_admin_token(self) -> SecretStr:
-        if self._admin_token is None:
-            raise _missing_secret(
-                "pages.admin_token_env", self.admin_token_env, "the statement pages' admin token"
-            )
-        return self._admin_token
+        return self.environment_secret.require()
 
 
 class DefaultsSettings(Section):

@@ -14,7 +14,7 @@ import yaml
 from oms_connector.demo.scenario import CLASSIFICATION_RULES, PLANS, SANDBOX_START
 
 CONNECTOR_EMAIL = "connector@example.com"
-CONNECTOR_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's documented demo account
+CONNECTOR_TOKEN = "local-sandbox-token"  # noqa: S105 - the sandbox's documented demo account
 DEVELOPER_EMAIL = "dana@example.com"
 DEVELOPER_TOKEN = "dana-sandbox-token"  # noqa: S105 - a local sandbox account
 

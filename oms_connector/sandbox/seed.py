@@ -22,7 +22,7 @@ from oms_connector.sandbox.state import Adjustment, EstimateChange, SandboxState
 from oms_connector.sandbox.times import TimeFormatError, parse_time
 
 DEFAULT_EMAIL = "connector@example.com"
-DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 (a documented credential of a local test double)
+DEFAULT_TOKEN = "local-sandbox-token"  # noqa: S105 (a documented credential of a local test double)
 
 
 class SeedError(ValueError):

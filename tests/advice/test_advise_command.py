@@ -35,7 +35,7 @@ HOUR = 3600
 @pytest.fixture
 def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     clear_oms_environment(monkeypatch)
-    monkeypatch.setenv("OMS_JIRA_TOKEN", "token")
+    monkeypatch.setenv("OMS_JIRA_TOKEN", "token-0123456789")
     monkeypatch.setattr(bootstrap, "system_clock", FixedClock)
     path = tmp_path / "config.yaml"
     path.write_text(CONFIG.format(site=SITE, database=tmp_path / "oms.sqlite3"), encoding="utf-8")

@@ -126,11 +126,12 @@ def test_a_plan_taken_over_says_what_it_will_not_bill(
 def test_check_config_says_which_secrets_are_set_without_showing_them(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("OMS_JIRA_TOKEN", "tok-123")
-    monkeypatch.setenv("OMS_ADMIN_TOKEN", "adm-456")
+    monkeypatch.setenv("OMS_JIRA_TOKEN", "tok-123-0123456789")
+    monkeypatch.setenv("OMS_ADMIN_TOKEN", "adm-456-0123456789")
 
-    _, out, _ = run(capsys, "--config", str(EXAMPLE), "check-config", "--as-of", "2026-06-15")
+    status, out, _ = run(capsys, "--config", str(EXAMPLE), "check-config", "--as-of", "2026-06-15")
 
+    assert status == 0
     assert out.splitlines()[1:4] == [
         "jira.token_env: OMS_JIRA_TOKEN is set",
         "webhook.secret_env: OMS_WEBHOOK_SECRET is not set",
@@ -138,6 +139,32 @@ def test_check_config_says_which_secrets_are_set_without_showing_them(
     ]
     assert "tok-123" not in out
     assert "adm-456" not in out
+
+
+def test_check_config_refuses_a_blank_or_short_secret_and_says_why(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMS_JIRA_TOKEN", "tok-123")
+    monkeypatch.setenv("OMS_ADMIN_TOKEN", " ")
+
+    status, out, err = run(
+        capsys, "--config", str(EXAMPLE), "check-config", "--as-of", "2026-06-15"
+    )
+
+    assert status == 1
+    assert out.splitlines()[:4] == [
+        "Configuration refused: 2 secret(s) cannot be used.",
+        "jira.token_env: OMS_JIRA_TOKEN is refused",
+        "webhook.secret_env: OMS_WEBHOOK_SECRET is not set",
+        "pages.admin_token_env: OMS_ADMIN_TOKEN is refused",
+    ]
+    assert err.splitlines() == [
+        "jira.token_env: the environment variable OMS_JIRA_TOKEN holds 7 characters; "
+        "the Jira token must have at least 16",
+        "pages.admin_token_env: the environment variable OMS_ADMIN_TOKEN is blank (it holds "
+        "the statement pages' admin token)",
+    ]
+    assert "tok-123" not in out + err
 
 
 def test_check_config_as_json_gives_exact_decimals_and_dates(
@@ -203,9 +230,19 @@ def test_check_config_as_json_gives_exact_decimals_and_dates(
     }
     assert [p["priority_bank_hours"] for p in document["plans"]] == ["0", "17.5", "0", "10"]
     assert document["secrets"] == [
-        {"key": "jira.token_env", "variable": "OMS_JIRA_TOKEN", "set": False},
-        {"key": "webhook.secret_env", "variable": "OMS_WEBHOOK_SECRET", "set": False},
-        {"key": "pages.admin_token_env", "variable": "OMS_ADMIN_TOKEN", "set": False},
+        {"key": "jira.token_env", "variable": "OMS_JIRA_TOKEN", "set": False, "problem": None},
+        {
+            "key": "webhook.secret_env",
+            "variable": "OMS_WEBHOOK_SECRET",
+            "set": False,
+            "problem": None,
+        },
+        {
+            "key": "pages.admin_token_env",
+            "variable": "OMS_ADMIN_TOKEN",
+            "set": False,
+            "problem": None,
+        },
     ]
 
 

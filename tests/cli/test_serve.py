@@ -28,7 +28,7 @@ from tests.writeback.board import FixedClock
 def test_no_close_leaves_closing_to_the_close_command(
     argv: list[str], names: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("OMS_TEST_JIRA", "token-value")
+    monkeypatch.setenv("OMS_TEST_JIRA", "token-value-0123456789")
     args = build_parser().parse_args(argv)
     gateway = open_gateway(settings())
     steps = worker_steps(settings(), gateway, MemoryStore(), FixedClock(), close=args.close)

@@ -58,7 +58,7 @@ def settings(**sections: Any) -> Settings:
 
 @pytest.fixture(autouse=True)
 def _jira_token(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OMS_TEST_JIRA", "token-value")
+    monkeypatch.setenv("OMS_TEST_JIRA", "token-value-0123456789")
 
 
 @pytest.fixture

@@ -93,34 +93,82 @@ def test_secrets_are_read_from_the_variables_the_file_names(
         VALID.replace("user: bot@example.com", "user: bot@example.com, token_env: ACME_JIRA_PAT")
         + "webhook: {secret_env: HOOK_SECRET}\npages: {admin_token_env: PAGES_TOKEN}\n",
     )
-    monkeypatch.setenv("ACME_JIRA_PAT", "jira-secret")
-    monkeypatch.setenv("HOOK_SECRET", "hook-secret")
-    monkeypatch.setenv("PAGES_TOKEN", "pages-secret")
+    monkeypatch.setenv("ACME_JIRA_PAT", "jira-secret-0123456")
+    monkeypatch.setenv("HOOK_SECRET", "hook-secret-0123456")
+    monkeypatch.setenv("PAGES_TOKEN", "pages-secret-0123456")
     monkeypatch.setenv("OMS_JIRA_TOKEN", "not-this-one")
 
     settings = load_settings(path)
 
-    assert settings.jira.require_token().get_secret_value() == "jira-secret"
-    assert settings.webhook.require_secret().get_secret_value() == "hook-secret"
-    assert settings.pages.require_admin_token().get_secret_value() == "pages-secret"
+    assert settings.jira.require_token().get_secret_value() == "jira-secret-0123456"
+    assert settings.webhook.require_secret().get_secret_value() == "hook-secret-0123456"
+    assert settings.pages.require_admin_token().get_secret_value() == "pages-secret-0123456"
     assert isinstance(settings.jira.token, SecretStr)
 
 
 def test_secrets_default_to_the_documented_variables(
     config_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("OMS_JIRA_TOKEN", "t")
-    monkeypatch.setenv("OMS_WEBHOOK_SECRET", "w")
-    monkeypatch.setenv("OMS_ADMIN_TOKEN", "a")
+    monkeypatch.setenv("OMS_JIRA_TOKEN", "t" * 16)
+    monkeypatch.setenv("OMS_WEBHOOK_SECRET", "w" * 16)
+    monkeypatch.setenv("OMS_ADMIN_TOKEN", "a" * 16)
 
     settings = load_settings(config_file)
 
     assert settings.jira.token is not None
-    assert settings.jira.token.get_secret_value() == "t"
+    assert settings.jira.token.get_secret_value() == "t" * 16
     assert settings.webhook.secret is not None
-    assert settings.webhook.secret.get_secret_value() == "w"
+    assert settings.webhook.secret.get_secret_value() == "w" * 16
     assert settings.pages.admin_token is not None
-    assert settings.pages.admin_token.get_secret_value() == "a"
+    assert settings.pages.admin_token.get_secret_value() == "a" * 16
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (
+            " ",
+            "the environment variable OMS_ADMIN_TOKEN is blank (it holds the statement "
+            "pages' admin token)",
+        ),
+        (
+            "\t\n  ",
+            "the environment variable OMS_ADMIN_TOKEN is blank (it holds the statement "
+            "pages' admin token)",
+        ),
+        (
+            "a" * 15,
+            "the environment variable OMS_ADMIN_TOKEN holds 15 characters; the "
+            "statement pages' admin token must have at least 16",
+        ),
+    ],
+)
+def test_a_blank_or_short_secret_is_refused_naming_its_variable(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch, value: str, problem: str
+) -> None:
+    monkeypatch.setenv("OMS_ADMIN_TOKEN", value)
+    settings = load_settings(config_file)
+
+    assert settings.pages.admin_token is None
+    with pytest.raises(ConfigError) as error:
+        settings.pages.require_admin_token()
+    assert error.value.problems == [f"pages.admin_token_env: {problem}"]
+
+
+def test_a_short_jira_token_or_webhook_secret_is_refused_where_required(
+    config_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OMS_JIRA_TOKEN", "short")
+    monkeypatch.setenv("OMS_WEBHOOK_SECRET", "x" * 16)
+    settings = load_settings(config_file)
+
+    with pytest.raises(ConfigError) as error:
+        settings.jira.require_token()
+    assert error.value.problems == [
+        "jira.token_env: the environment variable OMS_JIRA_TOKEN holds 5 characters; "
+        "the Jira token must have at least 16"
+    ]
+    assert settings.webhook.require_secret().get_secret_value() == "x" * 16
 
 
 def test_secrets_never_show_in_the_settings_repr_or_dump(

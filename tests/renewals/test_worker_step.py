@@ -26,7 +26,7 @@ WINDOW_OPENS = datetime(2026, 3, 31, 4, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _jira_token(monkeypatch: pytest.MonkeyPatch) -> None:
     clear_oms_environment(monkeypatch)
-    monkeypatch.setenv("OMS_TEST_JIRA", "token-value")
+    monkeypatch.setenv("OMS_TEST_JIRA", "token-value-0123456789")
 
 
 @pytest.fixture

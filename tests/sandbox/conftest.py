@@ -32,7 +32,7 @@ from tests.openapi_spec import SERVER, jira_openapi, may_be_empty
 
 START = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
 EMAIL = "bot@example.com"
-TOKEN = "s3cret-token"
+TOKEN = "s3cret-token-0123456789"
 
 SEED: dict[str, Any] = {
     "users": [

@@ -23,7 +23,7 @@ from oms_connector.sandbox.seed import parse_seed
 from oms_connector.sandbox.server import SandboxServer
 from tests.config.files import clear_oms_environment
 
-EMAIL, TOKEN = "connector@example.com", "sandbox-token"
+EMAIL, TOKEN = "connector@example.com", "sandbox-token-0123456789"
 _ids = count(30001)
 
 

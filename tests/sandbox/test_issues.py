@@ -306,7 +306,7 @@ def test_comments_are_added_in_adf_and_listed(jira: JiraClient, clock: SandboxCl
     [
         None,
         basic("bot@example.com", "wrong"),
-        basic("nobody@example.com", "s3cret-token"),
+        basic("nobody@example.com", "s3cret-token-0123456789"),
         "Bearer x",
         "Basic %%%",
     ],

@@ -53,7 +53,7 @@ def test_a_seed_loads_its_users_projects_issues_and_worklogs() -> None:
         (20002, "557058:alice")
     ]
     assert state.issue("ACME-1").time_spent == 3600
-    assert state.authenticate("bot@example.com", "s3cret-token") is not None
+    assert state.authenticate("bot@example.com", "s3cret-token-0123456789") is not None
 
 
 def test_the_default_seed_has_one_user_to_log_in_as_and_one_project() -> None:
@@ -72,7 +72,7 @@ def test_the_documented_example_loads_as_described() -> None:
 
     issue = state.issue("ACME-1")
     assert seed.start() == START
-    assert state.authenticate("connector@example.com", "sandbox-token") is not None
+    assert state.authenticate("connector@example.com", "local-sandbox-token") is not None
     assert (issue.status.name, issue.reporter.account_id) == ("In Progress", "557058:alice")
     assert issue.custom["customfield_10200"].name == "Gold"
     assert issue.properties == {"example.note": {"seeded": True}}

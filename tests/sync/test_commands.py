@@ -41,7 +41,7 @@ def config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in list(os.environ):
         if name.upper().startswith("OMS_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("OMS_TEST_JIRA", "token-value")
+    monkeypatch.setenv("OMS_TEST_JIRA", "token-value-0123456789")
     path = tmp_path / "config.yaml"
     path.write_text(CONFIG.format(database=tmp_path / "oms.sqlite3"), encoding="utf-8")
     return path

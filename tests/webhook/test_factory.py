@@ -100,3 +100,31 @@ def test_the_app_built_from_settings_serves_the_statement_pages_to_the_admin_onl
     allowed = client.get("/plans", headers={"Authorization": "Bearer admin-token-for-tests"})
     assert (refused.status_code, allowed.status_code) == (401, 200)
     assert b"Acme Corp" in allowed.data
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        (
+            "OMS_ADMIN_TOKEN",
+            " ",
+            "pages.admin_token_env: the environment variable OMS_ADMIN_TOKEN is blank "
+            "(it holds the statement pages' admin token)",
+        ),
+        (
+            SECRET_ENV,
+            "short",
+            f"webhook.secret_env: the environment variable {SECRET_ENV} holds 5 characters; "
+            "the webhook secret must have at least 16",
+        ),
+    ],
+)
+def test_the_app_refuses_to_start_with_a_blank_or_short_secret(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, problem: str
+) -> None:
+    monkeypatch.setenv(SECRET_ENV, SECRET)
+    monkeypatch.setenv(variable, value)
+
+    with pytest.raises(ConfigError) as error:
+        create_app(settings_from_mapping(settings_mapping()), services())
+    assert error.value.problems == [problem]
