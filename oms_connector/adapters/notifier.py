@@ -1,6 +1,7 @@
 """Budget alert messages posted as JSON to a configured URL (a chat or e-mail bridge).
 
-Such URLs often carry a token in their path, so errors and logs name the host only.
+Such URLs often carry a token in their path, so errors and logs name the host only,
+and a redirect is not followed: it would post the message, and the token, elsewhere.
 """
 
 from __future__ import annotations
@@ -42,11 +43,18 @@ class HttpNotifier:
                 data=json.dumps(message),
                 headers={"Content-Type": "application/json"},
                 timeout=self._timeout,
+                allow_redirects=False,
             )
         except requests.RequestException as error:
             raise NotificationError(
                 f"the alert could not be posted to {self._host}: {type(error).__name__}"
             ) from None
+        if response.is_redirect:
+            raise NotificationError(
+                f"the alert was not posted: {self._host} answered with a redirect "
+                f"({response.status_code}), which is not followed; set alerts.notify_url "
+                "to the final address"
+            )
         if response.status_code >= 300:
             raise NotificationError(
                 f"the alert was refused by {self._host} ({response.status_code})"

@@ -67,3 +67,22 @@ def test_a_failed_post_raises_without_revealing_the_url(
 def test_a_notification_url_must_be_http(url: str) -> None:
     with pytest.raises(ValueError, match=r"^alerts\.notify_url: must be an http or https address$"):
         HttpNotifier(url)
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_a_redirect_is_not_followed_and_the_message_goes_nowhere_else(
+    notifier: HttpNotifier, status: int
+) -> None:
+    elsewhere = "https://elsewhere.example/collect"
+    responses.post(URL, status=status, headers={"Location": elsewhere})
+    responses.post(elsewhere, status=200)
+
+    with pytest.raises(NotificationError) as error:
+        notifier.notify({"text": "Budget alert"})
+
+    assert str(error.value) == (
+        f"the alert was not posted: hooks.example.com answered with a redirect ({status}), "
+        "which is not followed; set alerts.notify_url to the final address"
+    )
+    assert [call.request.url for call in responses.calls] == [URL]
