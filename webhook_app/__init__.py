@@ -25,6 +25,7 @@ __all__ = ["AppServices", "create_app"]
 def create_app(settings: Settings, services: AppServices | None = None) -> Flask:
     """The app; raises ``ConfigError`` when no webhook secret is set and unsigned is not
     allowed, or when the webhook secret or the admin token is blank or too short."""
+    _refuse_unusable_secrets(settings)
     secret = _webhook_secret(settings)
     app = Flask(__name__)
     # One byte more than allowed: on a body without Content-Length (chunked) Werkzeug
@@ -41,14 +42,15 @@ def create_app(settings: Settings, services: AppServices | None = None) -> Flask
     return app
 
 
-def _webhook_secret(settings: Settings) -> bytes | None:
-    problems = [
-        s.problem
-        for s in (settings.webhook.environment_secret, settings.pages.environment_secret)
-        if s.problem is not None
-    ]
+def _refuse_unusable_secrets(settings: Settings) -> None:
+    """A blank or too short webhook secret or admin token stops the start, named."""
+    secrets = (settings.webhook.environment_secret, settings.pages.environment_secret)
+    problems = [secret.problem for secret in secrets if secret.problem is not None]
     if problems:
         raise ConfigError(problems)
+
+
+def _webhook_secret(settings: Settings) -> bytes | None:
     secret = settings.webhook.secret
     if secret is not None:
         return secret.get_secret_value().encode("utf-8")

@@ -3,7 +3,7 @@ is the in-memory one of the service tests, ``tests.services.memory_store``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -14,8 +14,13 @@ from oms_connector.domain.classification import Classifier, IssueSnapshot
 from oms_connector.domain.plans import Plan, single_term
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.ingest import Ingest
+from oms_connector.services.jira_port import JiraGateway
+from oms_connector.services.ports import Store
+from oms_connector.services.sync import SyncService
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+START = datetime(2026, 1, 31, 5, 0, tzinfo=UTC)
+"""Where the sync of project ACME starts without a checkpoint (acme's enrolment)."""
 
 
 class FixedClock:
@@ -40,6 +45,27 @@ def plan(*projects: str) -> Plan:
 
 def ingest(clock: FixedClock, *projects: str) -> Ingest:
     return Ingest([plan(*projects)], Classifier(), clock)
+
+
+def sync_service(
+    gateway: JiraGateway,
+    store: Store,
+    *,
+    reconcile_every: int = 0,
+    follow_up: Callable[[], object] | None = None,
+) -> SyncService:
+    """The sync of project ACME from ``START``, on the fixed clock."""
+    clock = FixedClock()
+    return SyncService(
+        gateway,
+        store,
+        ingest(clock, "ACME"),
+        clock,
+        ["ACME"],
+        start=START,
+        reconcile_every=reconcile_every,
+        follow_up=follow_up,
+    )
 
 
 # --- the gateway ------------------------------------------------------------------------

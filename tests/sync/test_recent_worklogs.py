@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from oms_connector.domain.classification import IssueSnapshot
 from oms_connector.domain.worklogs import Worklog
-from oms_connector.services.sync import RECENT_ISSUES_READ, SyncReport, SyncService
+from oms_connector.services.sync import RECENT_ISSUES_READ, SyncReport
 from tests.services.memory_store import MemoryStore
-from tests.sync.fakes import NOW, Change, FakeGateway, Fetched, FixedClock, Page, ingest
+from tests.sync.fakes import NOW, Change, FakeGateway, Fetched, Page, sync_service
 
-START = datetime(2026, 1, 31, 5, 0, tzinfo=UTC)
 LEFT_OUT_AFTER = NOW - timedelta(seconds=90)
 """The feed's minute plus the clocks' margin, before the fake clock's now."""
 
@@ -27,18 +26,9 @@ def worklog(worklog_id: str, issue_id: str, updated: datetime, seconds: int = 36
 def run(
     gateway: FakeGateway, store: MemoryStore, follow_ups: list[int] | None = None
 ) -> SyncReport:
-    clock = FixedClock()
     calls = follow_ups if follow_ups is not None else []
-    sync = SyncService(
-        gateway,
-        store,
-        ingest(clock, "ACME"),
-        clock,
-        ["ACME"],
-        start=START,
-        follow_up=lambda: calls.append(len(store.state.worklogs)),
-    )
-    return sync.run_once()
+    follow_up = lambda: calls.append(len(store.state.worklogs))  # noqa: E731
+    return sync_service(gateway, store, follow_up=follow_up).run_once()
 
 
 def test_a_worklog_logged_in_the_last_minute_counts_in_this_pass() -> None:

@@ -16,21 +16,12 @@ from oms_connector.domain.classification import IssueSnapshot, WorkType
 from oms_connector.services.ports import Store, StoredIssue
 from oms_connector.services.sync import SyncReport, SyncService
 from tests.services.memory_store import MemoryStore
-from tests.sync.fakes import FakeGateway, FixedClock, ingest
-from tests.sync.test_sync_service import START, at, fetched, page, worklog
+from tests.sync.fakes import FakeGateway, sync_service
+from tests.sync.test_sync_service import at, fetched, page, worklog
 
 
 def service(gateway: FakeGateway, store: Store, reconcile_every: int = 0) -> SyncService:
-    clock = FixedClock()
-    return SyncService(
-        gateway,
-        store,
-        ingest(clock, "ACME"),
-        clock,
-        ["ACME"],
-        start=START,
-        reconcile_every=reconcile_every,
-    )
+    return sync_service(gateway, store, reconcile_every=reconcile_every)
 
 
 def stored(store: Store, issue_id: str) -> StoredIssue | None:
