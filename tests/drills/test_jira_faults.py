@@ -7,6 +7,8 @@ equal the ground truth, and the waits it took are the ones Jira asked for (cappe
 
 The gateway's waits are made short with its own settings (``RetryPolicy``: a small
 backoff, a small cap on ``Retry-After``) and a client timeout below the sandbox's hang.
+The timeout leaves room for a loaded machine: a sound answer slower than it would
+be retried too, and counted as a wait no fault asked for.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def test_the_books_survive_jira_failing_a_fifth_of_the_calls(
     tmp_path: Path, rng: random.Random, secrets: None
 ) -> None:
     database_url = f"sqlite:///{tmp_path / 'oms.sqlite3'}"
-    faults = FaultPlan(rate=0, seed=rng.randrange(1 << 30), hang_seconds=0.5)
+    faults = FaultPlan(rate=0, seed=rng.randrange(1 << 30), hang_seconds=1.5)
     with sandbox(faults=faults) as site:
         Activity(site, rng).run(CHANGES)
         site.settle()
@@ -46,7 +48,7 @@ def test_the_books_survive_jira_failing_a_fifth_of_the_calls(
 
         faults.rate = 0.2
         waits: list[float] = []
-        connection = JiraConnection(site.url, EMAIL, JIRA_TOKEN, timeout_seconds=0.2)
+        connection = JiraConnection(site.url, EMAIL, JIRA_TOKEN, timeout_seconds=0.75)
         gateway = JiraRestGateway(connection, retry=RETRY, sleep=waits.append)
         with worker(settings, gateway) as steps:
             steps.drain_inbox()
