@@ -40,6 +40,7 @@ from oms_connector.services.events import JiraEvents
 from oms_connector.services.followup import FollowUp
 from oms_connector.services.ingest import Ingest
 from oms_connector.services.ports import Clock, Store, StoreUnavailableError
+from oms_connector.services.quarantine import QuarantineService
 from oms_connector.services.reclassify import ChangedIssues, ReclassifyService
 from oms_connector.services.renewals import RenewalReminders
 from oms_connector.services.sync import SyncService
@@ -159,7 +160,18 @@ def _bring_up_to_date(engine: Engine) -> None:
 
 
 def ingest(settings: Settings, clock: Clock) -> Ingest:
-    return Ingest(settings.domain_plans(), settings.classifier(), clock)
+    return Ingest(
+        settings.domain_plans(),
+        settings.classifier(),
+        clock,
+        settings.quarantine.plausibility(),
+    )
+
+
+def quarantine_service(settings: Settings, store: Store, clock: Clock) -> QuarantineService:
+    return QuarantineService(
+        store, settings.domain_plans(), settings.quarantine.plausibility(), clock
+    )
 
 
 def reclassify_service(

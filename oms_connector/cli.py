@@ -22,6 +22,7 @@ from oms_connector.commands import (
     demo,
     export,
     plans,
+    quarantine,
     reclassify,
     renewals,
     sandbox,
@@ -43,6 +44,7 @@ COMMAND_MODULES: tuple[CommandModule, ...] = (
     sandbox,
     demo,
     reclassify,
+    quarantine,
 )
 """Every command group, in the order ``--help`` lists them."""
 

@@ -157,6 +157,11 @@ def summary(report: SyncReport) -> str:
             f" {report.recent_issues_read:,} issues changed in it,"
             f" {report.recent_worklogs_stored:,} stored"
         )
+    if report.worklogs_held:
+        lines.append(
+            f"held in quarantine: {report.worklogs_held:,} worklogs not plausible, not counted"
+            " (see `oms-connector quarantine`)"
+        )
     if report.worklogs_not_returned:
         lines.append(
             f"not returned by worklog/list: {report.worklogs_not_returned:,} worklogs"

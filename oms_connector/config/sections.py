@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Literal, Self
 
@@ -36,6 +36,7 @@ from oms_connector.config.values import (
     WorkTypeName,
 )
 from oms_connector.domain.classification import Rule, WorkType
+from oms_connector.domain.plausibility import Plausibility
 
 
 class Section(BaseModel):
@@ -318,6 +319,27 @@ class SyncSettings(Section):
     backfill_writes_back: Literal["recent", "all"] = "recent"
     """``sync --once --since``: write back every ticket read (``all``), or leave out the
     resolved ones without work in the current or previous period (``recent``)."""
+
+
+class QuarantineSettings(Section):
+    """The bounds of a plausible worklog; one outside them is held, not counted."""
+
+    history_days: int = Field(default=365, ge=0, le=3_660)
+    """How many days before its plan's enrolment a worklog may have started."""
+    ahead_days: int = Field(default=1, ge=0, le=366)
+    """How many days after now a worklog may have started."""
+    max_worklog_hours: int = Field(default=24, ge=1, le=8_784)
+    """The longest worklog counted."""
+    clock_skew_seconds: int = Field(default=300, ge=0, le=86_400)
+    """How far in the future a worklog's ``updated`` may be."""
+
+    def plausibility(self) -> Plausibility:
+        return Plausibility(
+            history=timedelta(days=self.history_days),
+            ahead=timedelta(days=self.ahead_days),
+            max_seconds=self.max_worklog_hours * 3600,
+            clock_skew=timedelta(seconds=self.clock_skew_seconds),
+        )
 
 
 class AlertSettings(Section):

@@ -23,6 +23,7 @@ from oms_connector.config.sections import (
     JiraSettings,
     PagesSettings,
     PlanSettings,
+    QuarantineSettings,
     SyncSettings,
     WebhookSettings,
     WorkerSettings,
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+    quarantine: QuarantineSettings = Field(default_factory=QuarantineSettings)
     exports: ExportsSettings = Field(default_factory=ExportsSettings)
 
     @classmethod

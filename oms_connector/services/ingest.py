@@ -10,6 +10,9 @@ store's usage reads drop it, so its worklogs stop counting for the old plan, and
 closed period that billed them is credited at the next close. An issue never stored
 and of an unmapped project is ignored.
 
+A worklog that is not plausible (``domain.plausibility``: dated 9999, lasting 10^12 s)
+is held in quarantine instead of counted; the next plausible version releases it.
+
 Whatever is stored queues its follow-up (write-back, alerts) in the same transaction;
 ``services.followup`` drains the queue once the transaction is committed.
 """
@@ -17,18 +20,29 @@ Whatever is stored queues its follow-up (write-back, alerts) in the same transac
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, time
 from enum import StrEnum
 
 from oms_connector.domain.classification import Classifier, classify
 from oms_connector.domain.plans import Plan
+from oms_connector.domain.plausibility import Plausibility
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.overrides import attribute_override
-from oms_connector.services.ports import Clock, EventFacts, IssueFact, StoredIssue, UnitOfWork
+from oms_connector.services.ports import (
+    Clock,
+    EventFacts,
+    HeldWorklog,
+    IssueFact,
+    StoredIssue,
+    UnitOfWork,
+)
 
 
 class Outcome(StrEnum):
     STORED = "stored"
     """Written: new, newer, or a deletion."""
+    HELD = "held"
+    """A newer version, not plausible: held in quarantine, not counted."""
     KEPT = "kept"
     """The stored version wins (it is newer or deleted): nothing written."""
     IGNORED = "ignored"
@@ -39,10 +53,19 @@ UNMAPPED_REASON = "unmapped: project {project} belongs to no plan"
 
 
 class Ingest:
-    def __init__(self, plans: Sequence[Plan], classifier: Classifier, clock: Clock) -> None:
+    def __init__(
+        self,
+        plans: Sequence[Plan],
+        classifier: Classifier,
+        clock: Clock,
+        plausibility: Plausibility | None = None,
+    ) -> None:
         self._plan_of_project = {key: plan for plan in plans for key in plan.jira_projects}
         self._classifier = classifier
         self._clock = clock
+        self._plausibility = plausibility or Plausibility()
+        enrolments = sorted(_enrolled_at(plan) for plan in plans)
+        self._enrolments = (enrolments[0], enrolments[-1]) if enrolments else None
 
     def plan_of_project(self, project_key: str) -> Plan | None:
         return self._plan_of_project.get(project_key)
@@ -89,8 +112,14 @@ class Ingest:
         return Outcome.STORED if stored else Outcome.KEPT
 
     def apply_worklog(self, uow: UnitOfWork, worklog: Worklog) -> Outcome:
-        """Store a worklog version unless the stored one supersedes it."""
+        """Store a worklog version unless the stored one supersedes it; hold it in
+        quarantine instead when it is not plausible."""
         now = self._clock.now()
+        reason = None
+        if not worklog.deleted:
+            reason = self._plausibility.reason(worklog, self._enrolled_at(uow, worklog), now)
+        if reason is not None:
+            return self._hold(uow, worklog, reason, now)
         stored = uow.worklogs.save_if_supersedes(worklog, now)
         if stored:
             # The issue's budget changed: write it back, and check the alerts it may cross.
@@ -101,8 +130,33 @@ class Ingest:
                 uow.follow_ups.add(issue_id, worklog.id, now)
         return Outcome.STORED if stored else Outcome.KEPT
 
+    def _hold(self, uow: UnitOfWork, worklog: Worklog, reason: str, now: datetime) -> Outcome:
+        version = self._plausibility.version(worklog, now)
+        if not uow.quarantine.hold(HeldWorklog(worklog, reason, version, now)):
+            return Outcome.KEPT
+        # What the issue's tickets show changes (the last counted version stops counting);
+        # no alert: nothing was added.
+        uow.follow_ups.add(worklog.issue_id, "", now)
+        return Outcome.HELD
+
+    def _enrolled_at(self, uow: UnitOfWork, worklog: Worklog) -> datetime:
+        """The enrolment of the worklog's plan (the earliest one when its issue is not
+        known), read from the store only when the plans' enrolments disagree about it."""
+        if self._enrolments is None:
+            return worklog.started  # no plan: no lower bound
+        earliest, latest = self._enrolments
+        if worklog.started >= latest - self._plausibility.history or earliest == latest:
+            return latest
+        issue = uow.issues.get(worklog.issue_id)
+        plan = self.plan_of_project(issue.snapshot.project_key) if issue is not None else None
+        return _enrolled_at(plan) if plan is not None else earliest
+
     def apply(self, uow: UnitOfWork, facts: EventFacts) -> list[Outcome]:
         """Every fact of one event, issues first (a worklog counts once its issue is known)."""
         outcomes = [self.apply_issue(uow, fact) for fact in facts.issues]
         outcomes.extend(self.apply_worklog(uow, worklog) for worklog in facts.worklogs)
         return outcomes
+
+
+def _enrolled_at(plan: Plan) -> datetime:
+    return datetime.combine(plan.enrolled_on, time(), plan.timezone)

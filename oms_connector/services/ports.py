@@ -176,6 +176,41 @@ class WorklogRepository(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class HeldWorklog:
+    """A worklog version that is not counted: implausible, until Jira corrects it or the
+    agency accepts it (``domain.plausibility``)."""
+
+    worklog: Worklog
+    """The version as Jira sent it."""
+    reason: str
+    version: datetime
+    """Its ``updated`` in the newer-wins rule (``Plausibility.version``)."""
+    held_at: datetime
+    project_key: str | None = None
+    """The project of its issue, when the issue is stored."""
+
+
+class QuarantineRepository(Protocol):
+    def hold(self, held: HeldWorklog) -> bool:
+        """Keep ``held`` out of every sum, when its version supersedes the stored one
+        (newer ``version``; nothing follows a deletion); the last counted values are kept
+        but no longer counted. Returns whether anything was written.
+
+        The next version stored by ``WorklogRepository.save_if_supersedes`` releases it.
+        """
+        ...
+
+    def held(self) -> list[HeldWorklog]:
+        """The versions held now (not released by a later version, accepted or deleted),
+        oldest first."""
+        ...
+
+    def accept(self, worklog_id: str, accepted_at: datetime) -> HeldWorklog | None:
+        """Count the held version of ``worklog_id`` as it is; ``None`` when none is held."""
+        ...
+
+
 class InboxRepository(Protocol):
     def add(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
         """Store a raw event unless one with the same key is stored; whether it was new."""
@@ -414,6 +449,9 @@ class UnitOfWork(Protocol):
 
     @property
     def follow_ups(self) -> FollowUpQueue: ...
+
+    @property
+    def quarantine(self) -> QuarantineRepository: ...
 
     def __enter__(self) -> Self: ...
 

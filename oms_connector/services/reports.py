@@ -9,6 +9,7 @@ hours saved against the priority rate. The lines are the statement's own, as wri
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -102,6 +103,8 @@ class PlanView:
     statements: tuple[Statement, ...]
     standing: Standing
     """The current term, the next billing date, the agreement's end or renewal."""
+    held: int = 0
+    """Worklogs of the plan held in quarantine (not plausible, not counted)."""
 
 
 class StatementReports:
@@ -147,6 +150,7 @@ class StatementReports:
         with self._store.unit_of_work() as uow:
             written = uow.statements.list(None)
             usages = {plan.id: _usage(uow, plan) for plan in self._plans.values()}
+            held = Counter(held.project_key for held in uow.quarantine.held())
         views = []
         for plan in self._plans.values():
             today = now.astimezone(plan.timezone).date()
@@ -163,6 +167,7 @@ class StatementReports:
                     bank_hours=_bank(plan, usage, index) if index >= 0 else None,
                     statements=own,
                     standing=standing,
+                    held=sum(held[key] for key in plan.jira_projects),
                 )
             )
         return views

@@ -83,6 +83,8 @@ class SyncReport:
     issues_fetched_for_worklogs: int = 0
     worklogs_read: int = 0
     worklogs_stored: int = 0
+    worklogs_held: int = 0
+    """Read worklogs not plausible, held in quarantine (``oms-connector quarantine``)."""
     worklogs_not_returned: int = 0
     """Changed worklogs ``worklog/list`` did not return: deleted since, or not visible."""
     recent_issues_read: int = 0
@@ -262,8 +264,9 @@ class SyncService:
                 known.update(missing)
                 report.issues_fetched_for_worklogs += len(fetched)
                 for worklog in worklogs:
-                    stored = self._ingest.apply_worklog(uow, worklog) is Outcome.STORED
-                    report.worklogs_stored += stored
+                    outcome = self._ingest.apply_worklog(uow, worklog)
+                    report.worklogs_stored += outcome is Outcome.STORED
+                    report.worklogs_held += outcome is Outcome.HELD
                 report.worklogs_read += len(worklogs)
                 reached = _reached(reached, page)
                 self._advance(uow, Stage.WORKLOGS, reached, report)
@@ -285,8 +288,9 @@ class SyncService:
             worklogs = self._gateway.issue_worklogs(issue_id)
             with self._store.unit_of_work() as uow:
                 for worklog in worklogs:
-                    stored = self._ingest.apply_worklog(uow, worklog) is Outcome.STORED
-                    report.recent_worklogs_stored += stored
+                    outcome = self._ingest.apply_worklog(uow, worklog)
+                    report.recent_worklogs_stored += outcome is Outcome.STORED
+                    report.worklogs_held += outcome is Outcome.HELD
                 report.recent_worklogs_read += len(worklogs)
                 uow.commit()
             self._follow_up()

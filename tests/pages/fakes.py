@@ -10,6 +10,7 @@ from typing import Self
 
 from oms_connector.domain.statements import Statement
 from oms_connector.domain.usage import LoggedWork
+from oms_connector.services.ports import HeldWorklog
 
 
 @dataclass
@@ -39,9 +40,18 @@ class ReadWorklogs:
 
 
 @dataclass
+class ReadQuarantine:
+    held_worklogs: list[HeldWorklog]
+
+    def held(self) -> list[HeldWorklog]:
+        return list(self.held_worklogs)
+
+
+@dataclass
 class ReadOnlyUnitOfWork:
     statements: ReadStatements
     worklogs: ReadWorklogs
+    quarantine: ReadQuarantine
 
     def __enter__(self) -> Self:
         return self
@@ -59,8 +69,11 @@ class ReadOnlyUnitOfWork:
 class ReadOnlyStore:
     statements: list[Statement] = field(default_factory=list)
     work: dict[str, list[LoggedWork]] = field(default_factory=dict)
+    held: list[HeldWorklog] = field(default_factory=list)
     opened: int = 0
 
     def unit_of_work(self, *, read_only: bool = False) -> ReadOnlyUnitOfWork:
         self.opened += 1
-        return ReadOnlyUnitOfWork(ReadStatements(self.statements), ReadWorklogs(self.work))
+        return ReadOnlyUnitOfWork(
+            ReadStatements(self.statements), ReadWorklogs(self.work), ReadQuarantine(self.held)
+        )

@@ -23,6 +23,7 @@ from oms_connector.domain.work_groups import WorkGroup
 from oms_connector.domain.worklogs import Worklog, supersedes
 from oms_connector.services.ports import (
     FiredAlert,
+    HeldWorklog,
     InboxEvent,
     InboxStatus,
     QueuedFollowUp,
@@ -55,6 +56,9 @@ class State:
     alerts: list[FiredAlert] = field(default_factory=list)
     renewal_reminders: dict[tuple[str, date], RenewalReminder] = field(default_factory=dict)
     follow_ups: dict[tuple[str, str], QueuedFollowUp] = field(default_factory=dict)
+    held: dict[str, HeldWorklog] = field(default_factory=dict)
+    """Held versions by worklog id; a worklog is held while its id is in ``quarantined``."""
+    quarantined: set[str] = field(default_factory=set)
 
     def copied(self) -> State:
         """A copy a unit of work may change: every container copied; the values are frozen,
@@ -128,6 +132,8 @@ class MemoryWorklogs:
             return False
         if worklog.deleted:
             worklog = replace(old, deleted=True, updated=worklog.updated)
+        else:
+            self._state.quarantined.discard(worklog.id)
         self._state.worklogs[worklog.id] = worklog
         return True
 
@@ -139,6 +145,7 @@ class MemoryWorklogs:
             issue = self._state.issues.get(worklog.issue_id)
             if (
                 worklog.deleted
+                or worklog.id in self._state.quarantined
                 or issue is None
                 or issue.deleted
                 or issue.work_type is None
@@ -167,6 +174,50 @@ class MemoryWorklogs:
             project = key.rsplit("-", 1)[0]
             ids = tuple(sorted(i.worklog_id for i in items))
             yield WorkGroup(project, index, work_type, key, seconds, ids)
+
+
+class MemoryQuarantine:
+    def __init__(self, state: State) -> None:
+        self._state = state
+
+    def hold(self, held: HeldWorklog) -> bool:
+        worklog = held.worklog
+        old = self._state.worklogs.get(worklog.id)
+        if old is not None and (old.deleted or held.version <= old.updated):
+            return False
+        if old is None:  # a row of no time, as in the SQL store
+            old = replace(worklog, started=held.version, seconds=0)
+        self._state.worklogs[worklog.id] = replace(old, updated=held.version)
+        self._state.held[worklog.id] = held
+        self._state.quarantined.add(worklog.id)
+        return True
+
+    def held(self) -> list[HeldWorklog]:
+        return sorted(
+            (self._with_project(held) for held in self._held()),
+            key=lambda held: (held.held_at, held.worklog.id),
+        )
+
+    def accept(self, worklog_id: str, accepted_at: datetime) -> HeldWorklog | None:
+        found = [held for held in self._held() if held.worklog.id == worklog_id]
+        if not found:
+            return None
+        accepted = found[0].worklog
+        stored = self._state.worklogs[worklog_id]
+        self._state.worklogs[worklog_id] = replace(
+            stored, started=accepted.started, seconds=accepted.seconds, author=accepted.author
+        )
+        self._state.quarantined.discard(worklog_id)
+        return self._with_project(found[0])
+
+    def _held(self) -> Iterator[HeldWorklog]:
+        for worklog_id in self._state.quarantined:
+            if not self._state.worklogs[worklog_id].deleted:
+                yield self._state.held[worklog_id]
+
+    def _with_project(self, held: HeldWorklog) -> HeldWorklog:
+        issue = self._state.issues.get(held.worklog.issue_id)
+        return replace(held, project_key=issue.snapshot.project_key if issue else None)
 
 
 class MemoryInbox:
@@ -444,6 +495,7 @@ class MemoryUnitOfWork:
         self.alerts = MemoryAlerts(state)
         self.renewal_reminders = MemoryRenewalReminders(state)
         self.follow_ups = MemoryFollowUps(state)
+        self.quarantine = MemoryQuarantine(state)
 
     def __enter__(self) -> Self:
         return self

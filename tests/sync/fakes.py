@@ -17,6 +17,7 @@ from oms_connector.services.ingest import Ingest
 from oms_connector.services.jira_port import JiraGateway
 from oms_connector.services.ports import Store
 from oms_connector.services.sync import SyncService
+from tests.services.builders import ANY_WORK
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 START = datetime(2026, 1, 31, 5, 0, tzinfo=UTC)
@@ -44,7 +45,7 @@ def plan(*projects: str) -> Plan:
 
 
 def ingest(clock: FixedClock, *projects: str) -> Ingest:
-    return Ingest([plan(*projects)], Classifier(), clock)
+    return Ingest([plan(*projects)], Classifier(), clock, ANY_WORK)
 
 
 def sync_service(

@@ -32,6 +32,7 @@ defaults: {{timezone: UTC}}
 plans:
   - {{id: acme, customer: Acme Corp, jira_projects: [ACME], hours_per_month: 10,
      term_months: 3, enrolled_on: 2026-01-31, timezone: UTC}}
+quarantine: {{history_days: 3660}}  # the worklogs start in 2021, as in Jira's examples
 """
 SINCE_MS = 1769904000000  # 2026-02-01T00:00Z
 

@@ -17,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from oms_connector import bootstrap
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.adapters.webhook_payloads import WebhookBodies
@@ -25,7 +26,6 @@ from oms_connector.domain.classification import IssueSnapshot
 from oms_connector.domain.worklogs import Worklog
 from oms_connector.services.events import JiraEvents
 from oms_connector.services.inbox import InboxProcessor, InboxService
-from oms_connector.services.ingest import Ingest
 from oms_connector.services.intake import BatchedIntake
 from webhook_app import create_app
 from webhook_app.dependencies import AppServices, StoreProbe
@@ -61,6 +61,8 @@ def settings_mapping(**webhook: Any) -> dict[str, Any]:
                 {"name": "incidents", "work_type": "priority", "issue_type": ["Bug", "Incident"]},
             ],
         },
+        # The captured payloads log work from 2021 on, and up to 40 hours in one worklog.
+        "quarantine": {"history_days": 3660, "max_worklog_hours": 48},
     }
 
 
@@ -149,7 +151,7 @@ def processor(
     events = JiraEvents(
         WebhookBodies(), sql_store, jira, clock, own_accounts=frozenset({settings.jira.user})
     )
-    ingest = Ingest(settings.domain_plans(), settings.classifier(), clock)
+    ingest = bootstrap.ingest(settings, clock)
     return InboxProcessor(sql_store, events, ingest, clock, worker="test-worker")
 
 

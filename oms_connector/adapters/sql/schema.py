@@ -74,7 +74,23 @@ worklogs = Table(
     Column("jira_updated", UtcInstant, nullable=False),
     Column("deleted", Boolean, nullable=False, default=False),
     Column("stored_at", UtcInstant, nullable=False),
+    Column("quarantined", Boolean, nullable=False, default=False),
     Index(None, "issue_id"),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("worklog_id", String(64), primary_key=True),
+    Column("issue_id", String(64), nullable=False),
+    Column("author", String(255), nullable=False, default=""),
+    Column("started", String(64), nullable=False),
+    Column("seconds", Text, nullable=False),
+    Column("updated", String(64), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("version", UtcInstant, nullable=False),
+    Column("held_at", UtcInstant, nullable=False),
+    Column("accepted_at", UtcInstant, nullable=True),
 )
 
 inbox = Table(

@@ -19,6 +19,7 @@ from oms_connector.adapters.sql.event_writer import PostgresEventWriter
 from oms_connector.adapters.sql.follow_ups import SqlFollowUpQueue
 from oms_connector.adapters.sql.inbox import SqlInboxRepository
 from oms_connector.adapters.sql.issues import SqlIssueRepository
+from oms_connector.adapters.sql.quarantine import SqlQuarantineRepository
 from oms_connector.adapters.sql.renewals import SqlRenewalReminderRepository
 from oms_connector.adapters.sql.statements import SqlStatementRepository
 from oms_connector.adapters.sql.worklogs import SqlWorklogRepository
@@ -51,6 +52,7 @@ class SqlUnitOfWork:
         self.alerts = SqlAlertRepository(connection)
         self.renewal_reminders = SqlRenewalReminderRepository(connection)
         self.follow_ups = SqlFollowUpQueue(connection)
+        self.quarantine = SqlQuarantineRepository(connection)
         return self
 
     def __exit__(

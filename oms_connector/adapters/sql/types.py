@@ -21,8 +21,30 @@ def epoch_micros(instant: datetime) -> int:
     return (instant - _EPOCH) // _MICROSECOND
 
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+
+
 def from_epoch_micros(micros: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=micros)
+    """The instant; one beyond the years 1 to 9999 (written before instants were checked
+    on the way in) reads as the nearest one a ``datetime`` holds, so no read fails on it."""
+    try:
+        return _EPOCH + timedelta(microseconds=micros)
+    except OverflowError:
+        return _EARLIEST if micros < 0 else _LATEST
+
+
+def in_utc(instant: datetime) -> datetime:
+    """``instant`` in UTC; ``ValueError`` naming it when UTC has no such day (0001-01-01
+    at 00:30 +01:00 is in the year 0 in UTC)."""
+    if instant.tzinfo is None:
+        raise ValueError(f"instant {instant.isoformat()} is not timezone-aware")
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(
+            f"instant {instant.isoformat()} is outside the years 1 to 9999 in UTC"
+        ) from None
 
 
 class UtcInstant(TypeDecorator[datetime]):
@@ -43,11 +65,10 @@ class UtcInstant(TypeDecorator[datetime]):
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
         if value is None:
             return None
-        if value.tzinfo is None:
-            raise ValueError(f"instant {value.isoformat()} is not timezone-aware")
+        in_utc_value = in_utc(value)
         if dialect.name == "sqlite":
-            return epoch_micros(value)
-        return value.astimezone(UTC)
+            return epoch_micros(in_utc_value)
+        return in_utc_value
 
     def process_result_value(self, value: Any, _dialect: Dialect) -> datetime | None:
         if value is None:

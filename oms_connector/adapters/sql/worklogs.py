@@ -208,12 +208,13 @@ def _periods(bounds: Sequence[datetime]) -> dict[int, ColumnElement[bool]]:
 
 
 def _counted(project_keys: Sequence[str]) -> tuple[ColumnElement[bool], ...]:
-    """Live worklogs on live, classified issues of the projects."""
+    """Live worklogs on live, classified issues of the projects, none held in quarantine."""
     return (
         issues.c.project_key.in_(list(project_keys)),
         issues.c.work_type.is_not(None),
         ~issues.c.deleted,
         ~worklogs.c.deleted,
+        ~worklogs.c.quarantined,
     )
 
 
@@ -229,6 +230,7 @@ def _row(worklog: Worklog, stored_at: datetime) -> dict[str, Any]:
         "jira_updated": worklog.updated,
         "deleted": worklog.deleted,
         "stored_at": stored_at,
+        "quarantined": False,
     }
 
 

@@ -1,0 +1,53 @@
+"""The worklogs held in quarantine, and the agency's acceptance of one of them.
+
+A held worklog is counted again when Jira sends a plausible version of it (``Ingest``),
+or when the agency confirms it here: a 30-hour worklog that was real, a migration of
+work older than the plan allows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from oms_connector.domain.plans import Plan
+from oms_connector.domain.plausibility import Plausibility
+from oms_connector.services.ports import Clock, HeldWorklog, Store
+
+
+class QuarantineError(ValueError):
+    """A worklog that cannot be accepted; the message says why."""
+
+
+class QuarantineService:
+    def __init__(
+        self, store: Store, plans: Sequence[Plan], plausibility: Plausibility, clock: Clock
+    ) -> None:
+        self._store = store
+        self._plan_of_project = {key: plan.id for plan in plans for key in plan.jira_projects}
+        self._plausibility = plausibility
+        self._clock = clock
+
+    def held(self) -> list[HeldWorklog]:
+        with self._store.unit_of_work(read_only=True) as uow:
+            return uow.quarantine.held()
+
+    def plan_of(self, held: HeldWorklog) -> str | None:
+        """The plan the worklog would count for, when its issue is stored and mapped."""
+        return self._plan_of_project.get(held.project_key or "")
+
+    def accept(self, worklog_id: str) -> HeldWorklog:
+        """Count the held worklog ``worklog_id`` as Jira sent it."""
+        now = self._clock.now()
+        with self._store.unit_of_work() as uow:
+            found = [held for held in uow.quarantine.held() if held.worklog.id == worklog_id]
+            if not found:
+                raise QuarantineError(f"no worklog {worklog_id!r} is held in quarantine")
+            refusal = self._plausibility.acceptable(found[0].worklog, now)
+            if refusal is not None:
+                raise QuarantineError(f"worklog {worklog_id} cannot be counted: {refusal}")
+            accepted = uow.quarantine.accept(worklog_id, now)
+            if accepted is None:  # released by a newer version meanwhile
+                raise QuarantineError(f"no worklog {worklog_id!r} is held in quarantine")
+            uow.follow_ups.add(accepted.worklog.issue_id, worklog_id, now)
+            uow.commit()
+        return accepted
