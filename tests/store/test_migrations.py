@@ -153,3 +153,51 @@ def test_revision_0005_records_sales_from_on_skipped_statements_and_keeps_older_
         assert "sales_from" not in _skipped_columns(engine)
     finally:
         store.close()
+
+
+def _stored_before_checks(connection: Connection) -> None:
+    """Worklogs that an earlier version stored: one dated beyond the year 9999 in UTC,
+    one of 10^12 seconds, one plausible."""
+    sqlite = connection.dialect.name == "sqlite"
+    # SQLite holds microseconds since 1970: 10000-01-01T05:00Z, which no datetime holds.
+    beyond = "253402318800000000" if sqlite else "'9999-12-31 23:30:00+00'"
+    at = "1772352000000000" if sqlite else "'2026-03-01 08:00:00+00'"
+    rows = [
+        f"('far', '10001', 'mallory', {beyond}, -300, 3600, {at}, false, {at})",
+        f"('long', '10001', 'mallory', {at}, 0, 1000000000000, {at}, false, {at})",
+        f"('fine', '10001', 'ann', {at}, 0, 3600, {at}, false, {at})",
+    ]
+    connection.exec_driver_sql(
+        "INSERT INTO worklogs (id, issue_id, author, started_utc, started_offset_minutes,"
+        " seconds, jira_updated, deleted, stored_at) VALUES " + ", ".join(rows)
+    )
+    connection.commit()
+
+
+def test_revision_0007_holds_the_worklogs_stored_before_they_were_checked(
+    database_url: str,
+) -> None:
+    engine = create_store_engine(database_url)
+    store = SqlStore(engine)
+    try:
+        upgrade(engine, "0006")
+        with engine.connect() as connection:
+            _stored_before_checks(connection)
+
+        upgrade(engine)
+
+        with store.unit_of_work(read_only=True) as uow:
+            held = [(h.worklog.id, h.worklog.seconds, h.reason) for h in uow.quarantine.held()]
+            # Every row reads: the held ones with readable placeholders.
+            readable = [uow.worklogs.get(i) for i in ("far", "long", "fine")]
+        assert sorted(held) == [
+            ("far", 3600, "started outside any calendar (stored before worklogs were checked)"),
+            (
+                "long",
+                10**12,
+                "lasts 1000000000000 s, more than 366 days (stored before worklogs were checked)",
+            ),
+        ]
+        assert [None if w is None else w.seconds for w in readable] == [3600, 10**12, 3600]
+    finally:
+        store.close()
