@@ -225,7 +225,10 @@ class MemoryInbox:
         self._state = state
 
     def add(self, dedup_key: str, event: str, body: bytes, received_at: datetime) -> bool:
-        if any(row.event.dedup_key == dedup_key for row in self._state.inbox.values()):
+        if any(
+            row.event.dedup_key == dedup_key or row.event.body == body
+            for row in self._state.inbox.values()
+        ):
             return False
         event_id = max(self._state.inbox, default=0) + 1
         stored = InboxEvent(event_id, dedup_key, event, body, received_at, InboxStatus.PENDING, 0)

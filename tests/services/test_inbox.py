@@ -66,7 +66,7 @@ def test_the_same_delivery_is_stored_once(store: Store, clock: FakeClock) -> Non
     inbox = InboxService(store, clock)
     first = inbox.receive(LOGGED, "delivery-1")
     again = inbox.receive(LOGGED, "delivery-1")
-    other = inbox.receive(LOGGED, "delivery-2")
+    other = inbox.receive(LOGGED + b" ", "delivery-2")
     assert (first, again, other) == (True, False, True)
     assert inbox.counts()[InboxStatus.PENDING] == 2
 

@@ -22,11 +22,15 @@ from oms_connector.services.intake import BatchedIntake
 from oms_connector.services.ports import ReceivedEvent, StoreUnavailableError
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
-BODY = b'{"webhookEvent": "worklog_created"}'
 
 
-def received(key: str, body: bytes = BODY) -> ReceivedEvent:
-    return ReceivedEvent(key, "worklog_created", body, NOW)
+def body_of(key: str) -> bytes:
+    """A body of its own for each delivery, as Jira's carry their timestamp."""
+    return b'{"webhookEvent": "worklog_created", "timestamp": "%s"}' % key.encode()
+
+
+def received(key: str, body: bytes | None = None) -> ReceivedEvent:
+    return ReceivedEvent(key, "worklog_created", body_of(key) if body is None else body, NOW)
 
 
 def stored_keys(store: SqlStore) -> list[str]:
@@ -98,7 +102,7 @@ def intake(sql_store: SqlStore) -> Iterator[BatchedIntake]:
 
 
 def add(intake: BatchedIntake, key: str) -> bool:
-    return intake.add_event(key, "worklog_created", BODY, NOW)
+    return intake.add_event(key, "worklog_created", body_of(key), NOW)
 
 
 def queue_behind_a_held_insert(
@@ -165,7 +169,7 @@ def test_many_threads_store_each_event_once_and_tell_exactly_one_caller_it_is_ne
 
 
 def test_a_multi_row_insert_with_a_bad_row_stores_none_of_the_rows(sql_store: SqlStore) -> None:
-    bad = received("d3", body=None)  # type: ignore[arg-type]  # a NOT NULL violation
+    bad = ReceivedEvent("d3", None, body_of("d3"), NOW)  # type: ignore[arg-type]  # NOT NULL
     with pytest.raises((IntegrityError, psycopg.IntegrityError)):  # engine's, driver's
         sql_store.add_events([received("d1"), received("d2"), bad])
     assert stored_keys(sql_store) == []

@@ -24,6 +24,7 @@ from tests.conftest import migrated_store
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 BODY = b'{"webhookEvent": "worklog_created"}'
+OTHER_BODY = b'{"webhookEvent": "worklog_created", "timestamp": 1}'
 
 
 class FixedClock:
@@ -68,11 +69,12 @@ def test_an_event_is_stored_once_however_often_it_arrives(sql_store: SqlStore) -
     added = [
         sql_store.add_event("delivery:d1", "worklog_created", BODY, NOW),
         sql_store.add_event("delivery:d1", "worklog_created", BODY, NOW),
-        sql_store.add_event("delivery:d2", "worklog_created", BODY, NOW),
+        sql_store.add_event("delivery:d2", "worklog_created", OTHER_BODY, NOW),
+        sql_store.add_event("delivery:d3", "worklog_created", BODY, NOW),
     ]
     with sql_store.unit_of_work() as uow:
         counts = uow.inbox.counts()
-    assert added == [True, False, True]
+    assert added == [True, False, True, False]  # d3: the body of d1 replayed
     assert stored_keys(sql_store) == ["delivery:d1", "delivery:d2"]
     assert counts == {InboxStatus.PENDING: 2, InboxStatus.DONE: 0, InboxStatus.FAILED: 0}
 
@@ -184,7 +186,7 @@ def test_a_connection_the_server_closed_is_replaced_before_the_insert(
 ) -> None:
     assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
     terminate(admin, executes[0])
-    assert pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW) is True
+    assert pg_store.add_event("delivery:d2", "worklog_created", OTHER_BODY, NOW) is True
     # No failed attempt: the closed connection was noticed before sending.
     assert len(executes) == 2
     assert executes[1] != executes[0]
@@ -212,7 +214,7 @@ def test_a_connection_older_than_the_pool_s_recycle_age_is_replaced(
 ) -> None:
     assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
     monkeypatch.setattr(event_writer, "POSTGRES_POOL_RECYCLE_SECONDS", -1)
-    assert pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW) is True
+    assert pg_store.add_event("delivery:d2", "worklog_created", OTHER_BODY, NOW) is True
     assert executes[1] != executes[0]
     assert backend_ends(admin, executes[0])  # closed, not left behind
 
@@ -224,7 +226,7 @@ def test_after_a_fork_the_child_opens_its_own_connection_and_leaves_the_parent_s
     assert pg_store.add_event("delivery:d1", "worklog_created", BODY, NOW) is True
     parent = os.getpid()
     monkeypatch.setattr(event_writer.os, "getpid", lambda: parent + 1)
-    assert pg_store.add_event("delivery:d2", "worklog_created", BODY, NOW) is True
+    assert pg_store.add_event("delivery:d2", "worklog_created", OTHER_BODY, NOW) is True
     assert executes[1] != executes[0]
     assert backend_alive(admin, executes[0])  # the parent's session, untouched
     pg_store.close()  # in the "child": closes the child's session only

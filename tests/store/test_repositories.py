@@ -169,7 +169,7 @@ def test_a_second_worker_skips_the_events_a_first_is_claiming(postgres_url: str)
     with migrated_store(postgres_url) as store:
         with store.unit_of_work() as uow:
             for n in range(3):
-                uow.inbox.add(f"d{n}", "worklog_created", b"{}", NOW)
+                uow.inbox.add(f"d{n}", "worklog_created", b'{"n": %d}' % n, NOW)
             uow.commit()
         lease = timedelta(minutes=5)
         with store.unit_of_work() as first, store.unit_of_work() as second:

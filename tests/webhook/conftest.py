@@ -6,6 +6,8 @@ Jira is a small fake of the gateway port that answers from dictionaries.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -68,6 +70,14 @@ def settings_mapping(**webhook: Any) -> dict[str, Any]:
 
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
+
+
+def body_of(delivery: str, body: bytes) -> bytes:
+    """``body`` with a ``timestamp`` of its own for ``delivery``: two events Jira sends
+    differ at least by it, and one body sent again is a replay whatever its delivery id."""
+    document = json.loads(body)
+    document["timestamp"] = int(hashlib.sha256(delivery.encode()).hexdigest()[:12], 16)
+    return json.dumps(document).encode()
 
 
 def signed(body: bytes, secret: str = SECRET) -> dict[str, str]:

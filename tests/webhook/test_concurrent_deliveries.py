@@ -10,14 +10,15 @@ from flask.testing import FlaskClient
 from oms_connector.adapters.sql.store import SqlStore
 from webhook_app.state import EXTENSION, AppState
 
-from .conftest import fixture_bytes, inbox_rows, signed
+from .conftest import body_of, fixture_bytes, inbox_rows, signed
 
 BODY = fixture_bytes("zulip/worklog_created.json")
 
 
 def post(client: FlaskClient, delivery: str) -> int:
-    headers = {**signed(BODY), "X-Atlassian-Webhook-Identifier": delivery}
-    return client.post("/webhooks/jira", data=BODY, headers=headers).status_code
+    body = body_of(delivery, BODY)
+    headers = {**signed(body), "X-Atlassian-Webhook-Identifier": delivery}
+    return client.post("/webhooks/jira", data=body, headers=headers).status_code
 
 
 def test_concurrent_deliveries_are_each_stored_once_and_repeats_counted(

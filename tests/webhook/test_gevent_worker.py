@@ -26,7 +26,7 @@ from oms_connector.adapters.sql.store import SqlStore
 from oms_connector.demo.connector_process import free_port
 from tests.conftest import migrated_store
 
-from .conftest import SECRET, SECRET_ENV, fixture_bytes, signed
+from .conftest import SECRET, SECRET_ENV, body_of, fixture_bytes, signed
 
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 SENDERS = 48
@@ -99,8 +99,9 @@ def send(port: int, deliveries: list[str]) -> list[int]:
     statuses = []
     try:
         for delivery in deliveries:
-            headers = {**signed(BODY), "X-Atlassian-Webhook-Identifier": delivery}
-            connection.request("POST", "/webhooks/jira", body=BODY, headers=headers)
+            body = body_of(delivery, BODY)
+            headers = {**signed(body), "X-Atlassian-Webhook-Identifier": delivery}
+            connection.request("POST", "/webhooks/jira", body=body, headers=headers)
             response = connection.getresponse()
             response.read()
             statuses.append(response.status)

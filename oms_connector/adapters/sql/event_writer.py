@@ -37,26 +37,30 @@ from oms_connector.adapters.sql.engine import (
     closed_by_server,
     database_unavailable,
 )
+from oms_connector.adapters.sql.inbox import body_digest
 from oms_connector.adapters.sql.schema import inbox
 from oms_connector.services.ports import InboxStatus, ReceivedEvent, StoreUnavailableError
 
 MAX_EVENTS = 1_000
-"""Events in one insert at most (four parameters each; PostgreSQL takes 65,535)."""
-PARAMETERS_PER_EVENT = 4
-"""Key, event name, body, received at (which is also when the event is first due)."""
+"""Events in one insert at most (five parameters each; PostgreSQL takes 65,535)."""
+PARAMETERS_PER_EVENT = 5
+"""Key, event name, body, received at (which is also when the event is first due), the
+body's digest."""
 
 _INSERT = sql.SQL(
-    "INSERT INTO {table} (dedup_key, event, body, received_at, status, attempts, available_at) "
-    "VALUES {rows} ON CONFLICT (dedup_key) DO NOTHING RETURNING dedup_key"
+    "INSERT INTO {table} (dedup_key, event, body, received_at, status, attempts, available_at,"
+    " body_digest) VALUES {rows} ON CONFLICT DO NOTHING RETURNING dedup_key"
 )
 _PENDING = sql.Literal(InboxStatus.PENDING.value)
 
 
 def _row(first: int) -> sql.Composable:
     """One event's values, its parameters numbered from ``first`` (received at used twice)."""
-    key, event, body, received_at = (sql.SQL(f"${first + n}") for n in range(PARAMETERS_PER_EVENT))
-    return sql.SQL("({}, {}, {}, {}, {}, 0, {})").format(
-        key, event, body, received_at, _PENDING, received_at
+    key, event, body, received_at, digest = (
+        sql.SQL(f"${first + n}") for n in range(PARAMETERS_PER_EVENT)
+    )
+    return sql.SQL("({}, {}, {}, {}, {}, 0, {}, {})").format(
+        key, event, body, received_at, _PENDING, received_at, digest
     )
 
 
@@ -197,5 +201,11 @@ def _parameters(events: Sequence[ReceivedEvent]) -> list[Any]:
         received_at = event.received_at
         if received_at.tzinfo is None:
             raise ValueError(f"instant {received_at.isoformat()} is not timezone-aware")
-        parameters += (event.dedup_key, event.event, event.body, received_at)
+        parameters += (
+            event.dedup_key,
+            event.event,
+            event.body,
+            received_at,
+            body_digest(event.body),
+        )
     return parameters

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +23,12 @@ from oms_connector.adapters.sql.schema import inbox
 from oms_connector.adapters.sql.upsert import insert_on_conflict
 from oms_connector.services.ports import InboxEvent, InboxStatus, ReceivedEvent
 
+
+def body_digest(body: bytes) -> str:
+    """What tells a replayed body from a new one, whatever delivery id it comes with."""
+    return hashlib.sha256(body).hexdigest()
+
+
 _ADD_STATEMENTS: dict[str, Executable] = {}
 """The insert of a new event, by dialect name."""
 
@@ -34,11 +41,12 @@ class SqlInboxRepository:
         return dedup_key in self.add_many([ReceivedEvent(dedup_key, event, body, received_at)])
 
     def add_many(self, events: Sequence[ReceivedEvent]) -> set[str]:
-        """Insert each event whose key is not stored; the keys inserted.
+        """Insert each event whose key and whose body are not stored; the keys inserted.
 
-        One statement: the rows, except those whose key is stored, which ``ON CONFLICT DO
-        NOTHING`` skips; ``RETURNING`` names the others. Several events go through
-        SQLAlchemy's "insertmanyvalues", which renders one multi-row ``VALUES`` for up
+        A body stored before is a replay even under a fresh delivery id (the id is an
+        unsigned header): ``body_digest`` is unique too. One statement: the rows, except
+        those whose key or body is stored, which ``ON CONFLICT DO NOTHING`` skips;
+        ``RETURNING`` names the others. Several events go through SQLAlchemy's "insertmanyvalues", which renders one multi-row ``VALUES`` for up
         to 1,000 rows (more than an intake batch). Built once per dialect. The webhook's
         own writes on PostgreSQL go through ``event_writer`` instead.
         """
@@ -48,6 +56,7 @@ class SqlInboxRepository:
                 "event": event.event,
                 "body": event.body,
                 "received_at": event.received_at,
+                "body_digest": body_digest(event.body),
             }
             for event in events
         ]
@@ -69,9 +78,11 @@ class SqlInboxRepository:
                 "status": InboxStatus.PENDING.value,
                 "attempts": 0,
                 "available_at": received_at,
+                "body_digest": bindparam("body_digest"),
             }
             insert = insert_on_conflict(self._connection, inbox, values)
-            statement = insert.on_conflict_do_nothing(index_elements=[inbox.c.dedup_key])
+            # No conflict target: a row whose key or whose body is stored is skipped.
+            statement = insert.on_conflict_do_nothing()
             statement = _ADD_STATEMENTS[dialect] = statement.returning(inbox.c.dedup_key)
         return statement
 

@@ -108,8 +108,10 @@ inbox = Table(
     Column("claimed_at", UtcInstant, nullable=True),
     Column("claimed_by", String(200), nullable=True),
     Column("processed_at", UtcInstant, nullable=True),
+    Column("body_digest", String(64), nullable=True),
     UniqueConstraint("dedup_key"),
     Index(None, "status", "available_at"),
+    Index(None, "body_digest", unique=True),
 )
 
 sync_state = Table(
