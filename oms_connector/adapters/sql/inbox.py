@@ -46,9 +46,10 @@ class SqlInboxRepository:
         A body stored before is a replay even under a fresh delivery id (the id is an
         unsigned header): ``body_digest`` is unique too. One statement: the rows, except
         those whose key or body is stored, which ``ON CONFLICT DO NOTHING`` skips;
-        ``RETURNING`` names the others. Several events go through SQLAlchemy's "insertmanyvalues", which renders one multi-row ``VALUES`` for up
-        to 1,000 rows (more than an intake batch). Built once per dialect. The webhook's
-        own writes on PostgreSQL go through ``event_writer`` instead.
+        ``RETURNING`` names the others. Several events go through SQLAlchemy's
+        "insertmanyvalues", which renders one multi-row ``VALUES`` for up to 1,000 rows
+        (more than an intake batch). Built once per dialect. The webhook's own writes on
+        PostgreSQL go through ``event_writer`` instead.
         """
         parameters = [
             {
