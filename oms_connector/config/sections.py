@@ -326,11 +326,11 @@ class QuarantineSettings(Section):
 
     history_days: int = Field(default=365, ge=0, le=3_660)
     """How many days before its plan's enrolment a worklog may have started."""
-    ahead_days: int = Field(default=1, ge=0, le=366)
+    ahead_days: int = Field(default=1, ge=0, le=36_600)
     """How many days after now a worklog may have started."""
     max_worklog_hours: int = Field(default=24, ge=1, le=8_784)
     """The longest worklog counted."""
-    clock_skew_seconds: int = Field(default=300, ge=0, le=86_400)
+    clock_skew_seconds: int = Field(default=300, ge=0, le=36_600 * 86_400)
     """How far in the future a worklog's ``updated`` may be."""
 
     def plausibility(self) -> Plausibility:

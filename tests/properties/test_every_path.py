@@ -48,8 +48,10 @@ def follow_up(store: MemoryStore, jira: RecordingJira, clock: FixedClock) -> Fol
 
 
 def by_webhook(store: MemoryStore, jira: RecordingJira, clock: FixedClock) -> None:
-    with store.unit_of_work() as uow:  # a new delivery each time: Jira sent it again
-        uow.inbox.add(f"delivery-{len(store.state.inbox) + 1}", "worklog_created", b"{}", NOW)
+    with store.unit_of_work() as uow:  # a new delivery each time: Jira sent the event again
+        delivery = len(store.state.inbox) + 1
+        body = b'{"timestamp": %d}' % delivery  # a body of its own, not a replay
+        uow.inbox.add(f"delivery-{delivery}", "worklog_created", body, NOW)
         uow.commit()
     ingest = Ingest([plan()], Classifier(), clock)
     processor = InboxProcessor(
