@@ -3,9 +3,10 @@
 1,750 changes are made on the sandbox; 350 of their webhooks are never delivered; the
 1,400 others are delivered once each, and 600 of them a second time (half as Jira's
 retry of the same delivery, half under a fresh identifier, as when Jira sends an event
-twice, which the inbox knows by the body). The 2,000 deliveries reach the real app in a random order. The worker then
-processes the inbox, one sync pass reads what the lost webhooks did not say, and the
-due periods are closed: the books must equal the ground truth.
+twice, which the inbox knows by the body). The 2,000 deliveries reach the real app in a
+random order. The worker then processes the inbox, one sync pass reads what the lost
+webhooks did not say, and the due periods are closed: the books must equal the ground
+truth.
 """
 
 from __future__ import annotations
