@@ -37,11 +37,9 @@ class Plausibility:
     def reason(self, worklog: Worklog, enrolled_at: datetime, now: datetime) -> str | None:
         """Why ``worklog`` is not counted, or ``None`` when it is plausible.
 
-        ``enrolled_at`` is the start of its plan's enrolment day. A deletion is always
-        plausible: it counts nothing.
+        ``enrolled_at`` is the start of its plan's enrolment day. Only live versions are
+        judged: a deletion counts nothing and is stored as it comes.
         """
-        if worklog.deleted:
-            return None
         earliest = enrolled_at - self.history
         return (
             self._started_reason(worklog.started, earliest, now)

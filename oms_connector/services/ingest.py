@@ -64,7 +64,7 @@ class Ingest:
         self._classifier = classifier
         self._clock = clock
         self._plausibility = plausibility or Plausibility()
-        enrolments = sorted(_enrolled_at(plan) for plan in plans)
+        enrolments = sorted(_enrolment_start(plan) for plan in plans)
         self._enrolments = (enrolments[0], enrolments[-1]) if enrolments else None
 
     def plan_of_project(self, project_key: str) -> Plan | None:
@@ -149,7 +149,7 @@ class Ingest:
             return latest
         issue = uow.issues.get(worklog.issue_id)
         plan = self.plan_of_project(issue.snapshot.project_key) if issue is not None else None
-        return _enrolled_at(plan) if plan is not None else earliest
+        return _enrolment_start(plan) if plan is not None else earliest
 
     def apply(self, uow: UnitOfWork, facts: EventFacts) -> list[Outcome]:
         """Every fact of one event, issues first (a worklog counts once its issue is known)."""
@@ -158,5 +158,5 @@ class Ingest:
         return outcomes
 
 
-def _enrolled_at(plan: Plan) -> datetime:
+def _enrolment_start(plan: Plan) -> datetime:
     return datetime.combine(plan.enrolled_on, time(), plan.timezone)

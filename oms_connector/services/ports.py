@@ -206,8 +206,17 @@ class QuarantineRepository(Protocol):
         oldest first."""
         ...
 
-    def accept(self, worklog_id: str, accepted_at: datetime) -> HeldWorklog | None:
-        """Count the held version of ``worklog_id`` as it is; ``None`` when none is held."""
+    def find(self, worklog_id: str) -> HeldWorklog | None:
+        """The version of ``worklog_id`` held now, if any."""
+        ...
+
+    def counts(self) -> dict[str | None, int]:
+        """How many versions are held now, by the project of their issue (``None``: the
+        issue is not stored)."""
+        ...
+
+    def accept(self, held: HeldWorklog, accepted_at: datetime) -> bool:
+        """Count ``held`` as it is; ``False`` when it is no longer held."""
         ...
 
 

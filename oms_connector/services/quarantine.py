@@ -39,15 +39,14 @@ class QuarantineService:
         """Count the held worklog ``worklog_id`` as Jira sent it."""
         now = self._clock.now()
         with self._store.unit_of_work() as uow:
-            found = [held for held in uow.quarantine.held() if held.worklog.id == worklog_id]
-            if not found:
+            held = uow.quarantine.find(worklog_id)
+            if held is None:
                 raise QuarantineError(f"no worklog {worklog_id!r} is held in quarantine")
-            refusal = self._plausibility.acceptable(found[0].worklog, now)
+            refusal = self._plausibility.acceptable(held.worklog, now)
             if refusal is not None:
                 raise QuarantineError(f"worklog {worklog_id} cannot be counted: {refusal}")
-            accepted = uow.quarantine.accept(worklog_id, now)
-            if accepted is None:  # released by a newer version meanwhile
+            if not uow.quarantine.accept(held, now):  # released by a newer version meanwhile
                 raise QuarantineError(f"no worklog {worklog_id!r} is held in quarantine")
-            uow.follow_ups.add(accepted.worklog.issue_id, worklog_id, now)
+            uow.follow_ups.add(held.worklog.issue_id, worklog_id, now)
             uow.commit()
-        return accepted
+        return held

@@ -9,7 +9,6 @@ hours saved against the priority rate. The lines are the statement's own, as wri
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -150,7 +149,7 @@ class StatementReports:
         with self._store.unit_of_work() as uow:
             written = uow.statements.list(None)
             usages = {plan.id: _usage(uow, plan) for plan in self._plans.values()}
-            held = Counter(held.project_key for held in uow.quarantine.held())
+            held = uow.quarantine.counts()
         views = []
         for plan in self._plans.values():
             today = now.astimezone(plan.timezone).date()
@@ -167,7 +166,7 @@ class StatementReports:
                     bank_hours=_bank(plan, usage, index) if index >= 0 else None,
                     statements=own,
                     standing=standing,
-                    held=sum(held[key] for key in plan.jira_projects),
+                    held=sum(held.get(key, 0) for key in plan.jira_projects),
                 )
             )
         return views

@@ -43,8 +43,11 @@ class ReadWorklogs:
 class ReadQuarantine:
     held_worklogs: list[HeldWorklog]
 
-    def held(self) -> list[HeldWorklog]:
-        return list(self.held_worklogs)
+    def counts(self) -> dict[str | None, int]:
+        counts: dict[str | None, int] = {}
+        for held in self.held_worklogs:
+            counts[held.project_key] = counts.get(held.project_key, 0) + 1
+        return counts
 
 
 @dataclass

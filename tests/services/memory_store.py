@@ -198,17 +198,26 @@ class MemoryQuarantine:
             key=lambda held: (held.held_at, held.worklog.id),
         )
 
-    def accept(self, worklog_id: str, accepted_at: datetime) -> HeldWorklog | None:
+    def find(self, worklog_id: str) -> HeldWorklog | None:
         found = [held for held in self._held() if held.worklog.id == worklog_id]
-        if not found:
-            return None
-        accepted = found[0].worklog
-        stored = self._state.worklogs[worklog_id]
-        self._state.worklogs[worklog_id] = replace(
+        return self._with_project(found[0]) if found else None
+
+    def counts(self) -> dict[str | None, int]:
+        counts: dict[str | None, int] = {}
+        for held in self.held():
+            counts[held.project_key] = counts.get(held.project_key, 0) + 1
+        return counts
+
+    def accept(self, held: HeldWorklog, accepted_at: datetime) -> bool:
+        accepted = held.worklog
+        if self.find(accepted.id) is None:
+            return False
+        stored = self._state.worklogs[accepted.id]
+        self._state.worklogs[accepted.id] = replace(
             stored, started=accepted.started, seconds=accepted.seconds, author=accepted.author
         )
-        self._state.quarantined.discard(worklog_id)
-        return self._with_project(found[0])
+        self._state.quarantined.discard(accepted.id)
+        return True
 
     def _held(self) -> Iterator[HeldWorklog]:
         for worklog_id in self._state.quarantined:

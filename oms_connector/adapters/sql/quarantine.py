@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, select, update
+from sqlalchemy import Connection, Row, Select, func, select, update
 
 from oms_connector.adapters.sql.schema import issues, quarantine, worklogs
 from oms_connector.adapters.sql.upsert import insert_on_conflict
@@ -82,16 +82,21 @@ class SqlQuarantineRepository:
         query = _held().order_by(quarantine.c.held_at, quarantine.c.worklog_id)
         return [_held_worklog(row) for row in self._connection.execute(query)]
 
-    def accept(self, worklog_id: str, accepted_at: datetime) -> HeldWorklog | None:
+    def find(self, worklog_id: str) -> HeldWorklog | None:
         row = self._connection.execute(_held().where(quarantine.c.worklog_id == worklog_id)).first()
-        if row is None:
-            return None
-        held = _held_worklog(row)
+        return None if row is None else _held_worklog(row)
+
+    def counts(self) -> dict[str | None, int]:
+        held = _held().subquery()
+        query = select(held.c.project_key, func.count().label("held")).group_by(held.c.project_key)
+        return {row.project_key: row.held for row in self._connection.execute(query)}
+
+    def accept(self, held: HeldWorklog, accepted_at: datetime) -> bool:
         worklog = held.worklog
         offset = worklog.started.utcoffset() or timedelta(0)
-        self._connection.execute(
+        accepted = self._connection.execute(
             update(worklogs)
-            .where(worklogs.c.id == worklog_id)
+            .where(worklogs.c.id == worklog.id, worklogs.c.quarantined, ~worklogs.c.deleted)
             .values(
                 author=worklog.author,
                 started_utc=worklog.started,
@@ -101,12 +106,14 @@ class SqlQuarantineRepository:
                 stored_at=accepted_at,
             )
         )
+        if accepted.rowcount != 1:
+            return False
         self._connection.execute(
             update(quarantine)
-            .where(quarantine.c.worklog_id == worklog_id)
+            .where(quarantine.c.worklog_id == worklog.id)
             .values(accepted_at=accepted_at)
         )
-        return held
+        return True
 
 
 def _held() -> Select[Any]:
