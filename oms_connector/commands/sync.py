@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from time import monotonic
 from types import FrameType
 from typing import TextIO
@@ -56,7 +56,7 @@ from oms_connector.commands.reloading import (
 from oms_connector.config import CurrentConfig, Settings
 from oms_connector.services.budget_refresh import RefreshReport
 from oms_connector.services.close import CloseReport
-from oms_connector.services.inbox import InboxProcessor
+from oms_connector.services.inbox import InboxProcessor, InboxService
 from oms_connector.services.ports import Clock, Store
 from oms_connector.services.sync import Stage, SyncReport, backfill_fraction
 
@@ -348,6 +348,8 @@ def worker_steps(
         closer = bootstrap.close_service(settings, store, clock)
         steps.append(("close", lambda: logged_close(closer.close())))
     steps.append(("renewals", bootstrap.renewal_reminders(settings, store, clock).remind))
+    retention = timedelta(days=settings.webhook.inbox_retention_days)
+    steps.append(("prune", lambda: InboxService(store, clock).prune(retention)))
     return steps
 
 

@@ -129,6 +129,8 @@ class WebhookSettings(Section):
     secret_env: EnvironmentVariable = "OMS_WEBHOOK_SECRET"  # noqa: S105 - a variable name
     allow_unsigned: bool = False
     max_body_bytes: int = Field(default=1_048_576, gt=0)
+    inbox_retention_days: int = Field(default=30, ge=1, le=3_660)
+    """Processed events are deleted this many days after they were applied."""
 
     _secret: EnvironmentSecret | None = PrivateAttr(default=None)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +27,8 @@ from oms_connector.services.ports import (
     Store,
     UnusableEventError,
 )
+
+LOG = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 2_000
 MAX_EVENT_NAME_LENGTH = 200
@@ -104,6 +107,20 @@ class InboxService:
     def counts(self) -> dict[InboxStatus, int]:
         with self._store.unit_of_work() as uow:
             return uow.inbox.counts()
+
+    def prune(self, retention: timedelta) -> int:
+        """Delete the events processed more than ``retention`` ago; how many.
+
+        A body is known as a replay while its event is kept: one sent again after the
+        retention is stored and applied again, which changes nothing (the newest version
+        of each fact wins) but costs its Jira reads.
+        """
+        with self._store.unit_of_work() as uow:
+            pruned = uow.inbox.prune(self._clock.now() - retention)
+            uow.commit()
+        if pruned:
+            LOG.info("inbox: %d events processed more than %s ago deleted", pruned, retention)
+        return pruned
 
 
 @dataclass(frozen=True)

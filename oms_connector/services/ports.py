@@ -253,6 +253,13 @@ class InboxRepository(Protocol):
 
     def counts(self) -> dict[InboxStatus, int]: ...
 
+    def prune(self, processed_before: datetime) -> int:
+        """Delete the events processed (done) before ``processed_before``; how many.
+
+        Parked events stay until an operator replays them.
+        """
+        ...
+
 
 class CheckpointRepository(Protocol):
     def get(self, name: str) -> str | None: ...

@@ -19,10 +19,13 @@ from tests.writeback.board import FixedClock
 @pytest.mark.parametrize(
     ("argv", "names"),
     [
-        (["serve"], ["sync", "inbox", "budgets", "budgets-due", "close", "renewals"]),
-        (["serve", "--no-close"], ["sync", "inbox", "budgets", "budgets-due", "renewals"]),
-        (["worker"], ["sync", "inbox", "budgets", "budgets-due", "close", "renewals"]),
-        (["worker", "--no-close"], ["sync", "inbox", "budgets", "budgets-due", "renewals"]),
+        (["serve"], ["sync", "inbox", "budgets", "budgets-due", "close", "renewals", "prune"]),
+        (["serve", "--no-close"], ["sync", "inbox", "budgets", "budgets-due", "renewals", "prune"]),
+        (["worker"], ["sync", "inbox", "budgets", "budgets-due", "close", "renewals", "prune"]),
+        (
+            ["worker", "--no-close"],
+            ["sync", "inbox", "budgets", "budgets-due", "renewals", "prune"],
+        ),
     ],
 )
 def test_no_close_leaves_closing_to_the_close_command(

@@ -244,6 +244,18 @@ class MemoryInbox:
         self._state.inbox[event_id] = _InboxRow(stored, available_at=received_at)
         return True
 
+    def prune(self, processed_before: datetime) -> int:
+        pruned = [
+            event_id
+            for event_id, row in self._state.inbox.items()
+            if row.event.status is InboxStatus.DONE
+            and row.event.processed_at is not None
+            and row.event.processed_at < processed_before
+        ]
+        for event_id in pruned:
+            del self._state.inbox[event_id]
+        return len(pruned)
+
     def claim(self, worker: str, now: datetime, lease: timedelta, limit: int) -> list[InboxEvent]:
         claimed = []
         for row in sorted(self._state.inbox.values(), key=lambda r: r.event.id):

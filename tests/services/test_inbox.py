@@ -295,3 +295,26 @@ def test_with_the_default_policy_a_failing_event_is_parked_only_after_its_twelft
 
     assert outcomes == ["retrying"] * 11 + ["parked"]
     assert clock.now() - started == timedelta(hours=5, minutes=3, seconds=30)
+
+
+def test_processed_events_are_pruned_after_the_retention_and_parked_ones_kept(
+    store: Store, clock: FakeClock
+) -> None:
+    inbox = InboxService(store, clock)
+    for n in range(4):
+        assert inbox.receive(b'{"n": %d}' % n, f"d{n}")
+    with store.unit_of_work() as uow:
+        claimed = uow.inbox.claim("w", clock.now(), timedelta(minutes=5), limit=4)
+        assert [event.id for event in claimed] == [1, 2, 3, 4]
+        uow.inbox.finish(1, "w", clock.now() - timedelta(days=31))
+        uow.inbox.finish(2, "w", clock.now() - timedelta(days=29))
+        uow.inbox.fail(3, "w", "unusable", clock.now() - timedelta(days=40), None)  # parked
+        uow.commit()
+
+    assert inbox.prune(timedelta(days=30)) == 1
+
+    with store.unit_of_work() as uow:
+        kept = [(e.id, e.status) for e in (uow.inbox.get(n) for n in range(1, 5)) if e]
+    assert kept == [(2, InboxStatus.DONE), (3, InboxStatus.FAILED), (4, InboxStatus.PENDING)]
+    # Pruned, its body is new again: a replay after the retention is applied once more.
+    assert inbox.receive(b'{"n": 0}', "d0-again") is True

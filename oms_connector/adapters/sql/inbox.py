@@ -13,13 +13,16 @@ from sqlalchemy import (
     Executable,
     Row,
     bindparam,
+    delete,
     func,
+    literal,
     or_,
     select,
     update,
 )
 
 from oms_connector.adapters.sql.schema import inbox
+from oms_connector.adapters.sql.types import UtcInstant
 from oms_connector.adapters.sql.upsert import insert_on_conflict
 from oms_connector.services.ports import InboxEvent, InboxStatus, ReceivedEvent
 
@@ -164,6 +167,13 @@ class SqlInboxRepository:
             )
         )
         return self._connection.execute(again).rowcount == 1
+
+    def prune(self, processed_before: datetime) -> int:
+        statement = delete(inbox).where(
+            inbox.c.status == InboxStatus.DONE.value,
+            inbox.c.processed_at < literal(processed_before, UtcInstant()),
+        )
+        return self._connection.execute(statement).rowcount
 
     def counts(self) -> dict[InboxStatus, int]:
         query = select(inbox.c.status, func.count()).group_by(inbox.c.status)
