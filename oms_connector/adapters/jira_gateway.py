@@ -20,15 +20,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jira
 import requests
-from jira.exceptions import JIRAError
 from jira.resilientsession import parse_error_msg
 
+from oms_connector.adapters.deadline import read_within
 from oms_connector.adapters.jira_payloads import (
     CLASSIFICATION_FIELDS,
     BulkFetchPayload,
@@ -102,6 +102,7 @@ class JiraConnection:
     token: str = field(repr=False)
     deployment: Deployment = Deployment.CLOUD
     timeout_seconds: float = 30.0
+    """The longest one request may take, from sending it to the last byte of the answer."""
 
     @property
     def api_version(self) -> str:
@@ -458,20 +459,20 @@ class JiraRestGateway:
         body: Json = None,
     ) -> Json:
         url = self._client._get_url(path)
-        kwargs: dict[str, Any] = {"params": dict(params or {})}
+        kwargs: dict[str, Any] = {"params": dict(params or {}), "stream": True}
         if body is not None:
             kwargs["data"] = json.dumps(body)
         last = ""
         for attempt in range(1, self._retry.attempts + 1):
             try:
-                response = self._client._session.request(method, url, **kwargs)
-            except JIRAError as exc:
-                delay, last = self._after_refusal(exc, method, path, attempt)
+                response = self._request(method, url, kwargs)
             except (requests.Timeout, requests.ConnectionError) as exc:
                 delay = self._retry.backoff(attempt, self._random())
                 last = f"{type(exc).__name__}"
             else:
-                return _decode(response, method, path)
+                if response.ok:
+                    return _decode(response.content, response.status_code, method, path)
+                delay, last = self._after_refusal(response, method, path, attempt)
             if attempt == self._retry.attempts:
                 break
             LOG.warning(
@@ -489,37 +490,50 @@ class JiraRestGateway:
             f"{self._retry.attempts} attempts (last: {last})"
         )
 
+    def _request(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
+        """One request, its whole answer read within ``timeout_seconds``.
+
+        Sent by the client's session as a plain ``requests`` session: the ``jira``
+        package's own ``request`` reads the body with no deadline (and retries by itself).
+        """
+        session = self._client._session
+        started = time.monotonic()
+        timeout = self._connection.timeout_seconds
+        response = requests.Session.request(session, method, url, timeout=timeout, **kwargs)
+        # Kept where requests keeps a body it read itself: .content, .text, .json() use it.
+        response._content = read_within(response, timeout, started=started)
+        return response
+
     def _after_refusal(
-        self, exc: JIRAError, method: str, path: str, attempt: int
+        self, response: requests.Response, method: str, path: str, attempt: int
     ) -> tuple[float, str]:
         """The delay before retrying a refused request, or the exception that ends it."""
-        status = exc.status_code
-        response = exc.response
+        status = response.status_code
         where = f"{method} {path}"
         if status == 401:
             raise JiraAuthError(
                 f"Jira at {self._connection.url} refused the credentials of "
                 f"{self._connection.user} (401). Check the user and its "
                 f"{'API token' if self._cloud else 'personal access token'}."
-            ) from exc
+            )
         if status == 403:
             raise JiraAuthError(
                 f"Jira at {self._connection.url} denied {self._connection.user} "
                 f"permission for {where} (403): {_jira_message(response)}"
-            ) from exc
+            )
         if status in (429, 503):
-            header = response.headers.get("Retry-After") if response is not None else None
+            header = response.headers.get("Retry-After")
             told = self._retry.retry_after(header)
             if told is not None:
                 return told, f"{status}, Retry-After {header}"
             return self._retry.backoff(attempt, self._random()), str(status)
-        if status is None or status >= 500:
+        if status >= 500:
             return self._retry.backoff(attempt, self._random()), str(status)
         raise JiraRequestError(
             f"Jira at {self._connection.url} rejected {where} ({status}): "
             f"{_jira_message(response)}",
             status,
-        ) from exc
+        )
 
 
 def text_document(text: str) -> dict[str, Json]:
@@ -587,20 +601,18 @@ def _task_state(task: Json, what: str) -> tuple[str, str]:
     return status, str(task_id)
 
 
-def _decode(response: requests.Response, method: str, path: str) -> Json:
-    if not response.content:
+def _decode(body: bytes, status: int, method: str, path: str) -> Json:
+    if not body:
         return None
     try:
-        return response.json()
+        return cast("Json", json.loads(body))
     except ValueError as exc:
         raise JiraResponseError(
-            f"Jira answered {method} {path} with {response.status_code} but not JSON"
+            f"Jira answered {method} {path} with {status} but not JSON"
         ) from exc
 
 
-def _jira_message(response: requests.Response | None) -> str:
-    if response is None:
-        return "no response"
+def _jira_message(response: requests.Response) -> str:
     return parse_error_msg(response) or response.reason or "no message"
 
 

@@ -44,7 +44,9 @@ class HttpNotifier:
                 headers={"Content-Type": "application/json"},
                 timeout=self._timeout,
                 allow_redirects=False,
+                stream=True,  # only the status is read: a body sent slowly holds nothing
             )
+            response.close()
         except requests.RequestException as error:
             raise NotificationError(
                 f"the alert could not be posted to {self._host}: {type(error).__name__}"
