@@ -6,6 +6,7 @@ None of these checks echoes a refused value: it may be a pasted credential.
 from __future__ import annotations
 
 import re
+from ipaddress import ip_address
 from typing import Annotated
 from urllib.parse import urlsplit
 
@@ -76,6 +77,20 @@ def _site_url(url: str) -> str:
             "named by jira.token_env",
         )
     return url.rstrip("/")
+
+
+def is_insecure_http(url: str) -> bool:
+    """Whether ``url`` is plain http to another machine (loopback traffic stays here)."""
+    parts = urlsplit(url)
+    if parts.scheme != "http":
+        return False
+    host = parts.hostname or ""
+    if host == "localhost":
+        return False
+    try:
+        return not ip_address(host).is_loopback
+    except ValueError:
+        return True
 
 
 def _account(user: str) -> str:

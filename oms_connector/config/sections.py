@@ -99,6 +99,9 @@ class JiraSettings(Section):
     """Tries per request, the first included, on 429, 5xx, timeouts and lost connections."""
     max_wait_seconds: int = Field(default=300, ge=1, le=3600)
     """The longest wait honoured from a ``Retry-After`` header."""
+    allow_insecure_http: bool = False
+    """Allow an ``http://`` site other than this machine (the token would cross the
+    network in the clear); a loopback address such as the sandbox's needs no leave."""
 
     _token: EnvironmentSecret | None = PrivateAttr(default=None)
 

@@ -12,6 +12,7 @@ from typing import Self, TypeVar
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from oms_connector.config.addresses import is_insecure_http
 from oms_connector.config.agreements import agreement_problems, domain_plan
 from oms_connector.config.exports import ExportsSettings
 from oms_connector.config.problems import ConfigError
@@ -133,6 +134,11 @@ def _plan_problems(settings: Settings) -> Iterator[str]:
 def _jira_problems(jira: JiraSettings) -> Iterator[str]:
     if jira.account_id is not None and jira.deployment != "cloud":
         yield "jira.account_id: only Jira Cloud has account ids (jira.deployment is datacenter)"
+    if is_insecure_http(jira.url) and not jira.allow_insecure_http:
+        yield (
+            f"jira.url: {jira.url} is plain http, which would send the Jira token in the "
+            "clear; use https, or set jira.allow_insecure_http: true"
+        )
 
 
 def _writeback_problems(writeback: WritebackSettings) -> Iterator[str]:

@@ -335,3 +335,33 @@ def test_the_sync_overlap_is_two_minutes_unless_set(tmp_path: Path) -> None:
     assert load_settings(write(tmp_path, VALID)).sync.overlap_seconds == 120
     set_to = load_settings(write(tmp_path, VALID + "sync: {overlap_seconds: 300}\n"))
     assert set_to.sync.overlap_seconds == 300
+
+
+def _with_site(url: str, leave: str = "") -> str:
+    text = VALID.replace("https://example.atlassian.net", url).replace("user:", leave + "user:")
+    assert url in text
+    return text
+
+
+def test_plain_http_to_another_machine_is_refused_without_leave(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_settings(write(tmp_path, _with_site("http://jira.example.com")))
+
+    assert error.value.problems == [
+        "jira.url: http://jira.example.com is plain http, which would send the Jira "
+        "token in the clear; use https, or set jira.allow_insecure_http: true"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "leave"),
+    [
+        ("http://jira.example.com", "allow_insecure_http: true, "),
+        ("http://127.0.0.1:8080", ""),
+        ("http://localhost:8080", ""),
+        ("http://[::1]:8080", ""),
+        ("https://jira.example.com", ""),
+    ],
+)
+def test_https_loopback_or_leave_is_accepted(tmp_path: Path, url: str, leave: str) -> None:
+    assert load_settings(write(tmp_path, _with_site(url, leave))).jira.url == url
