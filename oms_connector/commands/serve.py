@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
 
-from werkzeug.serving import make_server
-
 from oms_connector import bootstrap
 from oms_connector.bootstrap import open_gateway
 from oms_connector.commands import (
@@ -30,6 +28,7 @@ from oms_connector.commands import (
     add_reloading_command,
     positive_int,
 )
+from oms_connector.commands.http_server import HttpServer
 from oms_connector.commands.reclassify import reclassify_at_start
 from oms_connector.commands.reloading import (
     LIGHT_STEPS,
@@ -186,7 +185,15 @@ def run_serve(args: argparse.Namespace, config: CurrentConfig) -> int:
             on_sync=lambda: probe.record_sync(clock.now()),
             reload=reloader.reload,
         )
-        server = make_server(args.host, args.port, app, threaded=True)
+        server = HttpServer(
+            app,
+            args.host,
+            args.port,
+            threads=settings.server.threads,
+            connection_limit=settings.server.connection_limit,
+            idle_timeout_seconds=settings.server.idle_timeout_seconds,
+            max_body_bytes=settings.webhook.max_body_bytes,
+        )
 
         def work() -> None:
             reclassify(settings)

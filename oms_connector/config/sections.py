@@ -312,6 +312,17 @@ class WritebackSettings(Section):
     field_names: dict[FieldValueName, Text] = Field(default_factory=dict)
 
 
+class ServerSettings(Section):
+    """The HTTP server of ``oms-connector serve`` (``oms_connector.commands.http_server``)."""
+
+    threads: int = Field(default=8, ge=1, le=64)
+    """Requests served at once; a slow client holds none until its request is whole."""
+    connection_limit: int = Field(default=2_000, ge=1, le=10_000)
+    """Connections open at once; more wait in the listen backlog."""
+    idle_timeout_seconds: int = Field(default=30, ge=1, le=3_600)
+    """A connection that sends nothing for this long is closed."""
+
+
 class WorkerSettings(Section):
     interval_seconds: int = Field(default=60, ge=1)
 

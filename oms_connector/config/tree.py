@@ -25,6 +25,7 @@ from oms_connector.config.sections import (
     PagesSettings,
     PlanSettings,
     QuarantineSettings,
+    ServerSettings,
     SyncSettings,
     WebhookSettings,
     WorkerSettings,
@@ -58,6 +59,7 @@ class Settings(BaseSettings):
     plans: list[PlanSettings] = Field(min_length=1)
     classification: ClassificationSettings = Field(default_factory=ClassificationSettings)
     writeback: WritebackSettings = Field(default_factory=WritebackSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     worker: WorkerSettings = Field(default_factory=WorkerSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
