@@ -18,8 +18,8 @@ import requests
 import yaml
 
 from oms_connector.demo.connector_process import free_port
-from tests.drills.connector import processes, start, stop, webhook_headers
 from tests.drills.connector import config as drill_config
+from tests.drills.connector import processes, start, stop, webhook_headers
 from tests.drills.site import sandbox
 
 SLOW_CLIENTS = 1_000
