@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import random as random_module
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -432,11 +433,17 @@ class JiraRestGateway:
             self._send("PUT", f"issue/{_segment(issue)}", body=body)
 
     def add_comment(self, issue: str, body: str | Mapping[str, Json]) -> None:
+        """Comment ``body``, plain text (or a document), as plain text on either Jira.
+
+        Cloud's documents hold text as it is; Data Center reads a string as wiki markup,
+        so a name such as ``[~admin]`` or ``{html}`` in it is escaped, not obeyed.
+        """
         if self._cloud:
             document = text_document(body) if isinstance(body, str) else dict(body)
             payload: dict[str, Json] = {"body": document}
         else:
-            payload = {"body": body if isinstance(body, str) else _document_plain(body)}
+            text = body if isinstance(body, str) else _document_plain(body)
+            payload = {"body": wiki_escaped(text)}
         self._send("POST", f"issue/{_segment(issue)}/comment", body=payload)
 
     def set_fields(self, issue: str, fields: Mapping[str, Json]) -> None:
@@ -534,6 +541,16 @@ class JiraRestGateway:
             f"{_jira_message(response)}",
             status,
         )
+
+
+WIKI_MARKUP = re.compile(r"([\\\[\]{}!*_+^~|#])")
+"""What starts wiki markup on Data Center: links and mentions, macros, images, emphasis,
+tables, numbered lists (a line starting with ``-`` or ``h1.`` is left: it only styles)."""
+
+
+def wiki_escaped(text: str) -> str:
+    """``text`` as Data Center's wiki renderer shows it literally."""
+    return WIKI_MARKUP.sub(r"\\\1", text)
 
 
 def text_document(text: str) -> dict[str, Json]:

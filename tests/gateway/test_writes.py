@@ -97,6 +97,43 @@ def test_a_comment_is_a_plain_string_on_data_center(
     assert _sent(http) == [("POST", f"{API_V2}/issue/A-1/comment", {"body": "Budget at 80 %."})]
 
 
+HOSTILE_NAME = "Mallory [~admin] {html}<script>x</script>{html} !https://evil.example/a.png!"
+
+
+def test_a_display_name_in_a_comment_is_text_on_data_center_not_markup(
+    http: responses.RequestsMock, make_gateway: GatewayFactory
+) -> None:
+    gateway = make_gateway(Deployment.DATA_CENTER)
+    http.post(f"{API_V2}/issue/A-1/comment", status=201, json={"id": "1"})
+
+    gateway.add_comment("A-1", f"Planned OMS work (override: oms by {HOSTILE_NAME}).")
+
+    assert _sent(http) == [
+        (
+            "POST",
+            f"{API_V2}/issue/A-1/comment",
+            {
+                "body": "Planned OMS work (override: oms by Mallory \\[\\~admin\\] "
+                "\\{html\\}<script>x</script>\\{html\\} "
+                "\\!https://evil.example/a.png\\!)."
+            },
+        )
+    ]
+
+
+def test_a_display_name_in_a_comment_is_one_literal_text_node_on_cloud(
+    http: responses.RequestsMock, gateway: JiraRestGateway
+) -> None:
+    http.post(f"{API}/issue/ACME-1/comment", status=201, json={"id": "1"})
+
+    gateway.add_comment("ACME-1", f"by {HOSTILE_NAME}")
+
+    [(_, _, sent)] = _sent(http)
+    assert sent["body"]["content"] == [  # type: ignore[index]
+        {"type": "paragraph", "content": [{"type": "text", "text": f"by {HOSTILE_NAME}"}]}
+    ]
+
+
 def test_custom_fields_are_set_by_id(
     http: responses.RequestsMock, gateway: JiraRestGateway
 ) -> None:
