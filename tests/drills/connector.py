@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -20,12 +21,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import requests
 import yaml
 
 from oms_connector import bootstrap
 from oms_connector.adapters.jira_gateway import JiraRestGateway
 from oms_connector.adapters.sql.engine import create_store_engine
 from oms_connector.adapters.sql.store import SqlStore
+from oms_connector.commands.http_server import HttpServer
 from oms_connector.commands.sync import worker_steps
 from oms_connector.config import Settings
 from oms_connector.services.inbox import Progress
@@ -119,19 +122,35 @@ def webhook_headers(body: bytes, identifier: str, retry: int = 0) -> dict[str, s
 
 
 def post_webhooks(settings: Settings, sends: Iterable[tuple[Captured, int]]) -> list[int]:
-    """Each (webhook, retry number) posted, signed, to the real app; the statuses answered."""
+    """Each (webhook, retry number) posted, signed, over HTTP to the real app served by
+    ``serve``'s server; the statuses answered."""
     app = create_app(settings)
+    server = HttpServer(
+        app,
+        "127.0.0.1",
+        0,
+        threads=settings.server.threads,
+        connection_limit=settings.server.connection_limit,
+        idle_timeout_seconds=settings.server.idle_timeout_seconds,
+        max_body_bytes=settings.webhook.max_body_bytes,
+    )
+    serving = threading.Thread(target=server.serve_forever, daemon=True)
+    serving.start()
+    url = f"http://127.0.0.1:{server.port}/webhooks/jira"
     try:
-        client = app.test_client()
-        return [
-            client.post(
-                "/webhooks/jira",
-                data=webhook.body,
-                headers=webhook_headers(webhook.body, webhook.identifier, retry),
-            ).status_code
-            for webhook, retry in sends
-        ]
+        with requests.Session() as session:
+            return [
+                session.post(
+                    url,
+                    data=webhook.body,
+                    headers=webhook_headers(webhook.body, webhook.identifier, retry),
+                    timeout=30,
+                ).status_code
+                for webhook, retry in sends
+            ]
     finally:
+        server.shutdown()
+        serving.join(10)
         app.extensions["oms_connector"].services.close()
 
 
