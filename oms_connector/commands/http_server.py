@@ -26,6 +26,8 @@ from waitress import create_server
 from waitress.server import BaseWSGIServer
 from waitress.wasyncore import close_all
 
+from oms_connector.config import Settings
+
 LOG = logging.getLogger(__name__)
 
 
@@ -59,6 +61,19 @@ class HttpServer:
         assert isinstance(server, BaseWSGIServer)  # one host, one port: one server
         self._server = server
         self.port = int(server.effective_port)
+
+    @classmethod
+    def configured(cls, app: Any, host: str, port: int, settings: Settings) -> HttpServer:
+        """The server with the bounds of ``settings`` (``server``, ``webhook.max_body_bytes``)."""
+        return cls(
+            app,
+            host,
+            port,
+            threads=settings.server.threads,
+            connection_limit=settings.server.connection_limit,
+            idle_timeout_seconds=settings.server.idle_timeout_seconds,
+            max_body_bytes=settings.webhook.max_body_bytes,
+        )
 
     def serve_forever(self) -> None:
         self._server.run()

@@ -185,15 +185,7 @@ def run_serve(args: argparse.Namespace, config: CurrentConfig) -> int:
             on_sync=lambda: probe.record_sync(clock.now()),
             reload=reloader.reload,
         )
-        server = HttpServer(
-            app,
-            args.host,
-            args.port,
-            threads=settings.server.threads,
-            connection_limit=settings.server.connection_limit,
-            idle_timeout_seconds=settings.server.idle_timeout_seconds,
-            max_body_bytes=settings.webhook.max_body_bytes,
-        )
+        server = HttpServer.configured(app, args.host, args.port, settings)
 
         def work() -> None:
             reclassify(settings)

@@ -125,15 +125,7 @@ def post_webhooks(settings: Settings, sends: Iterable[tuple[Captured, int]]) -> 
     """Each (webhook, retry number) posted, signed, over HTTP to the real app served by
     ``serve``'s server; the statuses answered."""
     app = create_app(settings)
-    server = HttpServer(
-        app,
-        "127.0.0.1",
-        0,
-        threads=settings.server.threads,
-        connection_limit=settings.server.connection_limit,
-        idle_timeout_seconds=settings.server.idle_timeout_seconds,
-        max_body_bytes=settings.webhook.max_body_bytes,
-    )
+    server = HttpServer.configured(app, "127.0.0.1", 0, settings)
     serving = threading.Thread(target=server.serve_forever, daemon=True)
     serving.start()
     url = f"http://127.0.0.1:{server.port}/webhooks/jira"
