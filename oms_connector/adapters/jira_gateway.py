@@ -29,7 +29,7 @@ import jira
 import requests
 from jira.resilientsession import parse_error_msg
 
-from oms_connector.adapters.deadline import read_within
+from oms_connector.adapters.deadline import deadline, watch_session
 from oms_connector.adapters.jira_payloads import (
     CLASSIFICATION_FIELDS,
     BulkFetchPayload,
@@ -197,6 +197,7 @@ class JiraRestGateway:
         self._per_issue_pause = PER_ISSUE_PAUSE_SECONDS
         self._random = random
         self._client = client if client is not None else build_client(connection)
+        self._session = watch_session(self._client._session)
         self._myself: MyselfPayload | None = None
         self._timezone: tuple[ZoneInfo | None] | None = None
 
@@ -466,7 +467,7 @@ class JiraRestGateway:
         body: Json = None,
     ) -> Json:
         url = self._client._get_url(path)
-        kwargs: dict[str, Any] = {"params": dict(params or {}), "stream": True}
+        kwargs: dict[str, Any] = {"params": dict(params or {})}
         if body is not None:
             kwargs["data"] = json.dumps(body)
         last = ""
@@ -501,15 +502,11 @@ class JiraRestGateway:
         """One request, its whole answer read within ``timeout_seconds``.
 
         Sent by the client's session as a plain ``requests`` session: the ``jira``
-        package's own ``request`` reads the body with no deadline (and retries by itself).
+        package's own ``request`` retries by itself.
         """
-        session = self._client._session
-        started = time.monotonic()
         timeout = self._connection.timeout_seconds
-        response = requests.Session.request(session, method, url, timeout=timeout, **kwargs)
-        # Kept where requests keeps a body it read itself: .content, .text, .json() use it.
-        response._content = read_within(response, timeout, started=started)
-        return response
+        with deadline(timeout):
+            return requests.Session.request(self._session, method, url, timeout=timeout, **kwargs)
 
     def _after_refusal(
         self, response: requests.Response, method: str, path: str, attempt: int

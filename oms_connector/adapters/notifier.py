@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import requests
 
+from oms_connector.adapters.deadline import deadline, watch_session
+
 
 class NotificationError(Exception):
     """The notification URL did not take the message."""
@@ -34,19 +36,18 @@ class HttpNotifier:
         self._url = url
         self._host = parts.hostname
         self._timeout = timeout_seconds
-        self._session = session or requests.Session()
+        self._session = watch_session(session or requests.Session())
 
     def notify(self, message: Mapping[str, Any]) -> None:
         try:
-            response = self._session.post(
-                self._url,
-                data=json.dumps(message),
-                headers={"Content-Type": "application/json"},
-                timeout=self._timeout,
-                allow_redirects=False,
-                stream=True,  # only the status is read: a body sent slowly holds nothing
-            )
-            response.close()
+            with deadline(self._timeout):
+                response = self._session.post(
+                    self._url,
+                    data=json.dumps(message),
+                    headers={"Content-Type": "application/json"},
+                    timeout=self._timeout,
+                    allow_redirects=False,
+                )
         except requests.RequestException as error:
             raise NotificationError(
                 f"the alert could not be posted to {self._host}: {type(error).__name__}"
