@@ -97,7 +97,7 @@ def test_slow_and_greedy_clients_leave_the_service_bounded_and_answering(
         answers.append(healthy(port))
 
         assert refused == {b"HTTP/1.1 413 Request Entity Too Large"}
-        assert max(answers) < 1.0, answers
+        assert max(answers) < 3.0, answers  # seconds, on a loaded machine too
         # The request threads are a fixed pool: a thousand connections add none.
         assert slow_threads <= threads + 2, (threads, slow_threads)
         assert status(pid, "VmRSS") - memory < 100_000, (memory, status(pid, "VmRSS"))
